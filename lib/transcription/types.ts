@@ -1,0 +1,42 @@
+/** One stretch of speech. Times are seconds from the start of the audio the provider was given. */
+export interface TranscriptSegment {
+  start: number;
+  end: number;
+  text: string;
+  /** Speaker label when the provider diarises (e.g. "A", "B"). */
+  speaker?: string;
+}
+
+export interface TranscriptionResult {
+  text: string;
+  segments: TranscriptSegment[];
+  /** ISO-639-1 code when the provider reports or was told one. */
+  language?: string;
+}
+
+/** What one request to a provider may carry; `prepare` cuts chunks to fit. */
+export interface ChunkLimits {
+  maxSeconds: number;
+  maxBytes: number;
+}
+
+export interface TranscribeInput {
+  /** A local file in any format ffmpeg reads (chunks are 16 kHz mono Ogg/Opus). */
+  filePath: string;
+  durationSec: number;
+  language?: string;
+  /** Vocabulary / context hint (names, jargon). */
+  prompt?: string;
+  signal?: AbortSignal;
+}
+
+/**
+ * A speech-to-text provider. Throws PermanentError when retrying cannot help and
+ * TransientError (optionally with retryAfterMs) when it can; see lib/errors.ts.
+ */
+export interface Transcriber {
+  /** Shown in the UI and stored with the transcript, e.g. "local:moonshine-tiny", "openai:whisper-1". */
+  readonly name: string;
+  readonly limits: ChunkLimits;
+  transcribe(input: TranscribeInput): Promise<TranscriptionResult>;
+}
