@@ -1,0 +1,121 @@
+import { stat } from "node:fs/promises";
+import { z } from "zod";
+import { PermanentError } from "@/lib/errors";
+import { FfmpegError, runTool } from "./ffmpeg";
+
+export interface AudioInfo {
+  durationSec: number;
+  formatName: string;
+  codec: string;
+  sampleRate: number;
+  channels: number;
+  /** bits per second; 0 when the container does not say. */
+  bitRate: number;
+  sizeBytes: number;
+}
+
+const num = z.union([z.string(), z.number()]).optional().transform((v) => (v === undefined ? NaN : Number(v)));
+
+const probeSchema = z.object({
+  format: z
+    .object({
+      format_name: z.string().default("unknown"),
+      duration: num,
+      bit_rate: num,
+    })
+    .optional(),
+  streams: z
+    .array(
+      z.object({
+        codec_type: z.string().optional(),
+        codec_name: z.string().optional(),
+        sample_rate: num,
+        channels: z.number().optional(),
+        duration: num,
+      }),
+    )
+    .default([]),
+});
+
+function notAudio(reason: string, cause?: unknown): PermanentError {
+  return new PermanentError(`This file is not audio we can read (${reason}).`, { cause });
+}
+
+/** ffprobe's own wording is technical; keep its first meaningful line as the reason. */
+function reasonFrom(err: unknown): string {
+  if (err instanceof FfmpegError) {
+    const line = err.stderrTail
+      .split("\n")
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .at(-1);
+    return line ? line.replace(/^.*?: /, "").slice(0, 200) : "the decoder rejected it";
+  }
+  return "the decoder rejected it";
+}
+
+/**
+ * Decodes up to `seconds` of the first audio stream and returns the decoded length.
+ * ffprobe trusts headers; this proves that samples really come out.
+ */
+async function decodedSeconds(filePath: string, seconds?: number): Promise<number> {
+  let bytes = 0;
+  const limit = seconds === undefined ? [] : ["-t", String(seconds)];
+  await runTool(
+    "ffmpeg",
+    ["-nostdin", "-v", "error", "-i", filePath, ...limit, "-map", "0:a:0", "-ac", "1", "-ar", "8000", "-f", "s16le", "-"],
+    { onStdout: (c) => (bytes += c.length) },
+  );
+  return bytes / 2 / 8000;
+}
+
+/** Reads what a file holds. Anything we cannot transcribe is a PermanentError with a reason a person can act on. */
+export async function probe(filePath: string): Promise<AudioInfo> {
+  let sizeBytes: number;
+  try {
+    sizeBytes = (await stat(filePath)).size;
+  } catch (err) {
+    throw new PermanentError("The uploaded file could not be found.", { cause: err });
+  }
+  if (sizeBytes === 0) throw notAudio("the file is empty");
+
+  let raw: unknown;
+  try {
+    const { stdout } = await runTool("ffprobe", [
+      "-v", "error", "-print_format", "json", "-show_format", "-show_streams", filePath,
+    ]);
+    raw = JSON.parse(stdout.toString("utf8"));
+  } catch (err) {
+    throw notAudio(reasonFrom(err), err);
+  }
+  const parsed = probeSchema.safeParse(raw);
+  if (!parsed.success || !parsed.data.format) throw notAudio("its format is not recognised");
+  const { format, streams } = parsed.data;
+  const audio = streams.find((s) => s.codec_type === "audio");
+  if (!audio) {
+    const hasVideo = streams.some((s) => s.codec_type === "video");
+    throw notAudio(hasVideo ? "it has no audio track" : "it contains no audio stream");
+  }
+
+  let durationSec = Number.isFinite(format.duration) ? format.duration : audio.duration;
+  let decoded: number;
+  try {
+    // Browser-recorded WebM often has no duration in its header: measure it by decoding.
+    decoded = await decodedSeconds(filePath, Number.isFinite(durationSec) ? 1 : undefined);
+  } catch (err) {
+    throw notAudio(`it could not be decoded: ${reasonFrom(err)}`, err);
+  }
+  if (decoded <= 0) throw notAudio("no sound could be decoded from it");
+  if (!Number.isFinite(durationSec)) durationSec = decoded;
+  if (!(durationSec > 0)) throw notAudio("it has zero duration");
+
+  return {
+    durationSec,
+    formatName: format.format_name,
+    codec: audio.codec_name ?? "unknown",
+    sampleRate: Number.isFinite(audio.sample_rate) ? audio.sample_rate : 0,
+    channels: audio.channels ?? 0,
+    bitRate: Number.isFinite(format.bit_rate) ? format.bit_rate : 0,
+    sizeBytes,
+  };
+}
