@@ -41,17 +41,12 @@ function notAudio(reason: string, cause?: unknown): PermanentError {
   return new PermanentError(`This file is not audio we can read (${reason}).`, { cause });
 }
 
-/** ffprobe's own wording is technical; keep its first meaningful line as the reason. */
-function reasonFrom(err: unknown): string {
-  if (err instanceof FfmpegError) {
-    const line = err.stderrTail
-      .split("\n")
-      .map((l) => l.trim())
-      .filter(Boolean)
-      .at(-1);
-    return line ? line.replace(/^.*?: /, "").slice(0, 200) : "the decoder rejected it";
-  }
-  return "the decoder rejected it";
+/** ffmpeg's wording ("Invalid argument") helps nobody; its detail stays in the error's cause. */
+function describe(err: unknown): string {
+  const detail = err instanceof FfmpegError ? err.stderrTail : "";
+  if (/no such file/i.test(detail)) return "the file is missing";
+  if (/moov atom not found|end of file|truncat|partial file/i.test(detail)) return "it looks truncated or incomplete";
+  return "its contents are not in an audio format we recognise";
 }
 
 /**
@@ -86,7 +81,7 @@ export async function probe(filePath: string): Promise<AudioInfo> {
     ]);
     raw = JSON.parse(stdout.toString("utf8"));
   } catch (err) {
-    throw notAudio(reasonFrom(err), err);
+    throw notAudio(describe(err), err);
   }
   const parsed = probeSchema.safeParse(raw);
   if (!parsed.success || !parsed.data.format) throw notAudio("its format is not recognised");
@@ -103,9 +98,9 @@ export async function probe(filePath: string): Promise<AudioInfo> {
     // Browser-recorded WebM often has no duration in its header: measure it by decoding.
     decoded = await decodedSeconds(filePath, Number.isFinite(durationSec) ? 1 : undefined);
   } catch (err) {
-    throw notAudio(`it could not be decoded: ${reasonFrom(err)}`, err);
+    throw notAudio("it is damaged or incomplete and could not be decoded", err);
   }
-  if (decoded <= 0) throw notAudio("no sound could be decoded from it");
+  if (decoded <= 0) throw notAudio("it is damaged or incomplete: no sound could be decoded from it");
   if (!Number.isFinite(durationSec)) durationSec = decoded;
   if (!(durationSec > 0)) throw notAudio("it has zero duration");
 

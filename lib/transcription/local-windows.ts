@@ -54,9 +54,11 @@ function percentile(values: Float64Array, p: number): number {
  * and speech level, so quiet and noisy recordings both get cut at their pauses.
  */
 function pauseThreshold(db: Float64Array): number {
-  const noise = percentile(db, 0.1);
+  // A low percentile: dense speech may leave only a few percent of frames in pauses.
+  const noise = percentile(db, 0.03);
   const speech = percentile(db, 0.95);
-  return noise + Math.max(6, (speech - noise) * 0.25);
+  // Capped below the speech level so audio without any pause still counts as sound.
+  return Math.min(noise + Math.max(6, (speech - noise) * 0.25), speech - 10);
 }
 
 export function planWindows(pcm: Float32Array, options: WindowOptions = {}): SpeechWindow[] {

@@ -1,0 +1,279 @@
+/**
+ * Test and benchmark audio, generated (never committed) into tests/fixtures/generated/.
+ *
+ *   ensureFixtures()        → every fixture below, built once, then reused (idempotent)
+ *   buildLongRecording(o)   → an N-minute mp3 of speech and pauses for benchmarks and long tests
+ *
+ * Sources are on the machine already: Debian's pocketsphinx-testdata (five LibriVox
+ * utterances with reference transcripts) and espeak-ng. Output is deterministic and
+ * takes a few seconds. Every file is written under a temporary name and renamed, so
+ * parallel test workers may call ensureFixtures() at the same time.
+ */
+import { spawn } from "node:child_process";
+import { access, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { runTool } from "@/lib/audio/ffmpeg";
+
+export const FIXTURES_DIR = path.resolve(import.meta.dirname, "..", "tests", "fixtures", "generated");
+
+const LIBRIVOX_DIR = "/usr/share/pocketsphinx/test/data/librivox";
+
+/** Sentences spoken by espeak-ng with PAUSE_SEC of silence between them. */
+export const ESPEAK_SENTENCES = [
+  "Good morning everyone, and thank you for joining the weekly planning meeting.",
+  "The quarterly budget review is scheduled for Thursday morning.",
+  "Please send your travel requests to the office manager before Friday.",
+  "We agreed to move the product launch to the second week of March.",
+  "The design team will share the new prototype with customers next month.",
+  "If you have any questions, write them down and we will answer them at the end.",
+] as const;
+export const ESPEAK_PAUSE_SEC = 1.2;
+
+export interface SpeechFixture {
+  path: string;
+  /** Reference transcript, also saved next to the audio as .txt. */
+  text: string;
+}
+
+export interface Fixtures {
+  dir: string;
+  librivox: { wav: string; mp3: string; m4a: string; webm: string; text: string };
+  espeak: SpeechFixture & {
+    /** Where the inserted pauses are, in seconds (from espeak.json). */
+    pauses: Array<{ start: number; end: number }>;
+  };
+  silence: string;
+  videoWithAudio: string;
+  bad: { textAsMp3: string; emptyMp3: string; truncatedMp3: string; image: string; videoNoAudio: string };
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await access(p);
+    return (await stat(p)).size > 0 || p.endsWith("empty.mp3");
+  } catch {
+    return false;
+  }
+}
+
+/** Builds `name` once: the builder writes to a temporary path that keeps the extension (ffmpeg needs it). */
+async function make(name: string, build: (tmp: string) => Promise<void>): Promise<string> {
+  const final = path.join(FIXTURES_DIR, name);
+  if (await exists(final)) return final;
+  const ext = path.extname(name);
+  const tmp = path.join(FIXTURES_DIR, `.tmp-${process.pid}-${path.basename(name, ext)}${ext}`);
+  try {
+    await build(tmp);
+    await rename(tmp, final);
+  } finally {
+    await rm(tmp, { force: true });
+  }
+  return final;
+}
+
+const ffmpeg = (args: string[]) => runTool("ffmpeg", ["-nostdin", "-y", "-v", "error", ...args]);
+/** Output options then the file; bitexact keeps version strings out, so reruns give the same bytes. */
+const out = (file: string, ...opts: string[]) => [...opts, "-fflags", "+bitexact", "-flags:a", "+bitexact", file];
+
+function espeak(text: string, wav: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("espeak-ng", ["-v", "en-us", "-s", "160", "-w", wav, text], { stdio: "ignore" });
+    child.on("error", (e) => reject(new Error(`espeak-ng could not start (apt-get install espeak-ng): ${e.message}`)));
+    child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`espeak-ng exited with ${code}`))));
+  });
+}
+
+async function durationOf(file: string): Promise<number> {
+  const { stdout } = await runTool("ffprobe", ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", file]);
+  return Number(stdout.toString().trim());
+}
+
+/** Concatenates wav inputs with `pauseSec` of silence between them into 16 kHz mono wav. */
+async function joinWithPauses(inputs: string[], pauseSec: number, dest: string): Promise<void> {
+  const args: string[] = [];
+  for (const f of inputs) args.push("-i", f);
+  const parts: string[] = [];
+  const labels: string[] = [];
+  inputs.forEach((_, i) => {
+    parts.push(`[${i}:a]aresample=16000,aformat=sample_fmts=s16:channel_layouts=mono[s${i}]`);
+    labels.push(`[s${i}]`);
+    if (i < inputs.length - 1) {
+      parts.push(`anullsrc=r=16000:cl=mono,atrim=duration=${pauseSec}[p${i}]`);
+      labels.push(`[p${i}]`);
+    }
+  });
+  const n = labels.length;
+  parts.push(`${labels.join("")}concat=n=${n}:v=0:a=1[out]`);
+  await ffmpeg([...args, "-filter_complex", parts.join(";"), ...out(dest, "-map", "[out]", "-c:a", "pcm_s16le")]);
+}
+
+async function librivoxSources(): Promise<{ wavs: string[]; text: string }> {
+  let transcription: string;
+  try {
+    transcription = await readFile(path.join(LIBRIVOX_DIR, "transcription"), "utf8");
+  } catch {
+    throw new Error(`${LIBRIVOX_DIR} is missing: apt-get install pocketsphinx-testdata`);
+  }
+  const wavs: string[] = [];
+  const sentences: string[] = [];
+  for (const line of transcription.split("\n")) {
+    const m = /^<s>\s*(.*?)\s*<\/s>\s*\(([^)]+)\)/.exec(line.trim());
+    if (!m?.[1] || !m[2]) continue;
+    sentences.push(m[1]);
+    wavs.push(path.join(LIBRIVOX_DIR, `${m[2]}.wav`));
+  }
+  return { wavs, text: sentences.join(" ") };
+}
+
+const inDir = (name: string) => path.join(FIXTURES_DIR, name);
+
+let pending: Promise<Fixtures> | undefined;
+
+/** Generates whatever is missing; cached per process. */
+export function ensureFixtures(): Promise<Fixtures> {
+  pending ??= generate().catch((err: unknown) => {
+    pending = undefined;
+    throw err;
+  });
+  return pending;
+}
+
+async function generate(): Promise<Fixtures> {
+  await mkdir(FIXTURES_DIR, { recursive: true });
+
+  // (a) human speech
+  const libri = await librivoxSources();
+  const librivoxWav = await make("librivox.wav", (tmp) => joinWithPauses(libri.wavs, 0.8, tmp));
+  await make("librivox.txt", (tmp) => writeFile(tmp, `${libri.text}\n`));
+  const [mp3, m4a, webm] = await Promise.all([
+    make("librivox.mp3", (tmp) => ffmpeg(["-i", librivoxWav, ...out(tmp, "-c:a", "libmp3lame", "-b:a", "64k")])),
+    make("librivox.m4a", (tmp) => ffmpeg(["-i", librivoxWav, ...out(tmp, "-c:a", "aac", "-b:a", "64k")])),
+    make("librivox.webm", (tmp) => ffmpeg(["-i", librivoxWav, ...out(tmp, "-c:a", "libopus", "-b:a", "32k")])),
+  ]);
+
+  // (b) synthetic speech with known pauses
+  const espeakText = ESPEAK_SENTENCES.join(" ");
+  const espeakWav = await make("espeak.wav", async (tmp) => {
+    const parts = ESPEAK_SENTENCES.map((_, i) => inDir(`.tmp-${process.pid}-sentence-${i}.wav`));
+    try {
+      for (const [i, s] of ESPEAK_SENTENCES.entries()) await espeak(s, parts[i] ?? "");
+      await joinWithPauses(parts, ESPEAK_PAUSE_SEC, tmp);
+    } finally {
+      await Promise.all(parts.map((p) => rm(p, { force: true })));
+    }
+  });
+  await make("espeak.txt", (tmp) => writeFile(tmp, `${espeakText}\n`));
+  const pausesFile = await make("espeak.json", async (tmp) => {
+    // Pause positions come from each sentence's synthesized length.
+    const pauses: Array<{ start: number; end: number }> = [];
+    let t = 0;
+    for (const [i, s] of ESPEAK_SENTENCES.entries()) {
+      const one = inDir(`.tmp-${process.pid}-len-${i}.wav`);
+      await espeak(s, one);
+      t += await durationOf(one);
+      await rm(one, { force: true });
+      if (i < ESPEAK_SENTENCES.length - 1) {
+        pauses.push({ start: round(t), end: round(t + ESPEAK_PAUSE_SEC) });
+        t += ESPEAK_PAUSE_SEC;
+      }
+    }
+    await writeFile(tmp, JSON.stringify({ pauses }, null, 2));
+  });
+  const pauses = (JSON.parse(await readFile(pausesFile, "utf8")) as { pauses: Array<{ start: number; end: number }> })
+    .pauses;
+
+  // (c) silence, and a video that does carry sound
+  const silence = await make("silence.wav", (tmp) =>
+    ffmpeg(["-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono", "-t", "5", ...out(tmp, "-c:a", "pcm_s16le")]),
+  );
+  const videoWithAudio = await make("video-with-audio.mp4", (tmp) =>
+    ffmpeg([
+      "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10", "-i", librivoxWav, "-t", "3",
+      ...out(tmp, "-map", "0:v", "-map", "1:a", "-c:v", "mpeg4", "-c:a", "aac", "-shortest"),
+    ]),
+  );
+
+  // (d) things that are not audio
+  const textAsMp3 = await make("not-audio.mp3", (tmp) =>
+    writeFile(tmp, "This is a text file that someone renamed to .mp3.\n".repeat(40)),
+  );
+  const emptyMp3 = await make("empty.mp3", (tmp) => writeFile(tmp, ""));
+  const truncatedMp3 = await make("truncated.mp3", async (tmp) => {
+    // The tags and the first frame header survive; no decodable audio does.
+    await writeFile(tmp, (await readFile(mp3)).subarray(0, 300));
+  });
+  const image = await make("image.png", (tmp) =>
+    ffmpeg(["-f", "lavfi", "-i", "color=c=blue:size=64x64", ...out(tmp, "-frames:v", "1")]),
+  );
+  const videoNoAudio = await make("video-no-audio.mp4", (tmp) =>
+    ffmpeg(["-f", "lavfi", "-i", "testsrc=size=160x120:rate=10", "-t", "2", ...out(tmp, "-c:v", "mpeg4")]),
+  );
+
+  return {
+    dir: FIXTURES_DIR,
+    librivox: { wav: librivoxWav, mp3, m4a, webm, text: libri.text },
+    espeak: { path: espeakWav, text: espeakText, pauses },
+    silence,
+    videoWithAudio,
+    bad: { textAsMp3, emptyMp3, truncatedMp3, image, videoNoAudio },
+  };
+}
+
+const round = (s: number) => Math.round(s * 1000) / 1000;
+
+export interface LongRecording {
+  path: string;
+  durationSec: number;
+  /** What is said, in order (the speech unit repeated). */
+  referenceText: string;
+  repeats: number;
+}
+
+/**
+ * An mp3 of at least `minutes` minutes: the LibriVox and espeak speech with 2 s pauses,
+ * repeated. Built by stream copy through ffmpeg's concat demuxer, so 40 minutes take
+ * about a second. Cached by length in FIXTURES_DIR unless `dest` is given.
+ */
+export async function buildLongRecording(options: { minutes: number; dest?: string }): Promise<LongRecording> {
+  const fx = await ensureFixtures();
+  const unit = await make("long-unit.mp3", async (tmp) => {
+    const wav = inDir(`.tmp-${process.pid}-unit.wav`);
+    try {
+      await joinWithPauses([fx.librivox.wav, fx.espeak.path], 2, wav);
+      // Trailing pause so repeats are separated too.
+      await ffmpeg(["-i", wav, "-af", "apad=pad_dur=2", ...out(tmp, "-c:a", "libmp3lame", "-b:a", "48k", "-ar", "16000", "-ac", "1")]);
+    } finally {
+      await rm(wav, { force: true });
+    }
+  });
+  const unitSec = await durationOf(unit);
+  const repeats = Math.max(1, Math.ceil((options.minutes * 60) / unitSec));
+  const name = options.dest ?? path.join(FIXTURES_DIR, `long-${options.minutes}min.mp3`);
+  const build = async (tmp: string) => {
+    const list = `${tmp}.txt`;
+    try {
+      // The concat demuxer quotes paths with single quotes.
+      await writeFile(list, `${`file '${unit.replaceAll("'", "'\\''")}'\n`.repeat(repeats)}`);
+      await ffmpeg(["-f", "concat", "-safe", "0", "-i", list, ...out(tmp, "-c", "copy")]);
+    } finally {
+      await rm(list, { force: true });
+    }
+  };
+  let finalPath: string;
+  if (options.dest) {
+    await mkdir(path.dirname(options.dest), { recursive: true });
+    const tmp = `${options.dest}.tmp-${process.pid}.mp3`;
+    await build(tmp);
+    await rename(tmp, options.dest);
+    finalPath = options.dest;
+  } else {
+    finalPath = await make(path.basename(name), build);
+  }
+  const unitText = `${fx.librivox.text} ${fx.espeak.text}`;
+  return {
+    path: finalPath,
+    durationSec: await durationOf(finalPath),
+    referenceText: Array.from({ length: repeats }, () => unitText).join(" "),
+    repeats,
+  };
+}
