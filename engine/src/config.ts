@@ -1,0 +1,110 @@
+import { z } from "zod";
+
+const num = (def: number) => z.coerce.number().int().nonnegative().default(def);
+
+export const configSchema = z.object({
+  host: z.string().min(1).default("127.0.0.1"),
+  port: z.coerce.number().int().min(0).max(65535).default(8288),
+  appUrls: z
+    .array(z.url({ message: "app URL must be an absolute http(s) URL" }))
+    .min(1)
+    .default(["http://localhost:3000/api/inngest"]),
+  dataDir: z.string().min(1).default(".data/engine"),
+  /** Longest a single step request may take (client-side timeouts are above this). */
+  maxStepMs: num(15 * 60_000),
+  /** How often apps are re-synced (and how often an unreachable app is retried, capped at 1 s). */
+  pollIntervalMs: num(10_000),
+  /** Base of the exponential retry backoff. */
+  backoffBaseMs: num(1_000),
+  backoffMaxMs: num(10 * 60_000),
+  /** Global cap on concurrent requests to the app(s). */
+  maxInFlight: z.coerce.number().int().positive().default(100),
+  quiet: z.boolean().default(false),
+});
+
+export type EngineConfig = z.infer<typeof configSchema>;
+export type EngineOptions = z.input<typeof configSchema>;
+
+const FLAGS: Record<string, keyof EngineConfig> = {
+  "--host": "host",
+  "--port": "port",
+  "-p": "port",
+  "--app-url": "appUrls",
+  "-u": "appUrls",
+  "--data-dir": "dataDir",
+  "--max-step-ms": "maxStepMs",
+  "--poll-interval-ms": "pollIntervalMs",
+  "--backoff-base-ms": "backoffBaseMs",
+  "--backoff-max-ms": "backoffMaxMs",
+  "--max-in-flight": "maxInFlight",
+};
+
+const ENV: Record<string, keyof EngineConfig> = {
+  INNGEST_ENGINE_HOST: "host",
+  INNGEST_ENGINE_PORT: "port",
+  INNGEST_ENGINE_APP_URLS: "appUrls",
+  INNGEST_ENGINE_DATA_DIR: "dataDir",
+  INNGEST_ENGINE_MAX_STEP_MS: "maxStepMs",
+  INNGEST_ENGINE_POLL_INTERVAL_MS: "pollIntervalMs",
+  INNGEST_ENGINE_BACKOFF_BASE_MS: "backoffBaseMs",
+  INNGEST_ENGINE_BACKOFF_MAX_MS: "backoffMaxMs",
+  INNGEST_ENGINE_MAX_IN_FLIGHT: "maxInFlight",
+};
+
+export const USAGE = `Usage: tsx engine/src/main.ts [options]   (flags override INNGEST_ENGINE_* env vars)
+  --port, -p N              port (default 8288)                         INNGEST_ENGINE_PORT
+  --host H                  host (default 127.0.0.1)                    INNGEST_ENGINE_HOST
+  --app-url, -u URL         app serve endpoint, repeatable or comma-separated
+                            (default http://localhost:3000/api/inngest) INNGEST_ENGINE_APP_URLS
+  --data-dir DIR            journal directory (default .data/engine)    INNGEST_ENGINE_DATA_DIR
+  --max-step-ms N           longest step request (default 900000)       INNGEST_ENGINE_MAX_STEP_MS
+  --poll-interval-ms N      re-sync interval (default 10000)            INNGEST_ENGINE_POLL_INTERVAL_MS
+  --backoff-base-ms N       retry backoff base (default 1000)           INNGEST_ENGINE_BACKOFF_BASE_MS
+  --backoff-max-ms N        retry backoff cap (default 600000)          INNGEST_ENGINE_BACKOFF_MAX_MS
+  --max-in-flight N         max concurrent requests to apps (default 100) INNGEST_ENGINE_MAX_IN_FLIGHT
+  --quiet                   no log lines`;
+
+/** Read env then CLI flags into raw options; zod validates them. */
+export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): EngineConfig {
+  const raw: Record<string, unknown> = {};
+  const put = (key: keyof EngineConfig, value: string, append: boolean) => {
+    if (key === "appUrls") {
+      const urls = value.split(",").map((s) => s.trim()).filter(Boolean);
+      raw.appUrls = append && Array.isArray(raw.appUrls) ? [...(raw.appUrls as string[]), ...urls] : urls;
+    } else raw[key] = value;
+  };
+  for (const [name, key] of Object.entries(ENV)) {
+    const v = env[name];
+    if (v) put(key, v, false);
+  }
+  let cliUrls = false;
+  for (let i = 0; i < argv.length; i++) {
+    let a = argv[i]!;
+    let value: string | undefined;
+    const eq = a.indexOf("=");
+    if (a.startsWith("--") && eq > 0) {
+      value = a.slice(eq + 1);
+      a = a.slice(0, eq);
+    }
+    if (a === "--quiet") {
+      raw.quiet = true;
+      continue;
+    }
+    if (a === "--help" || a === "-h") throw new UsageError(USAGE);
+    const key = FLAGS[a];
+    if (!key) throw new UsageError(`unknown option ${a}\n${USAGE}`);
+    value ??= argv[++i];
+    if (value === undefined) throw new UsageError(`option ${a} needs a value`);
+    put(key, value, key === "appUrls" && cliUrls);
+    if (key === "appUrls") cliUrls = true;
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new UsageError(
+      "invalid configuration:\n" + parsed.error.issues.map((i) => `  ${i.path.join(".") || "(root)"}: ${i.message}`).join("\n"),
+    );
+  }
+  return parsed.data;
+}
+
+export class UsageError extends Error {}

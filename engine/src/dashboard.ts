@@ -1,0 +1,1 @@
+export const dashboardHtml = `<!doctype html><title>engine</title><p>todo</p>`;

@@ -1,0 +1,64 @@
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { configSchema, type EngineConfig, type EngineOptions } from "./config.js";
+import { createHttpServer } from "./http.js";
+import { Scheduler } from "./scheduler.js";
+import { Store } from "./store.js";
+import { type Logger, makeLogger } from "./util.js";
+
+export type { EngineConfig, EngineOptions } from "./config.js";
+
+export interface RunningEngine {
+  url: string;
+  port: number;
+  config: EngineConfig;
+  scheduler: Scheduler;
+  store: Store;
+  stop(): Promise<void>;
+}
+
+/** Start an engine in-process (the CLI in main.ts is a thin wrapper around this). */
+export async function startEngine(options: EngineOptions & { log?: Logger } = {}): Promise<RunningEngine> {
+  const { log: customLog, ...rest } = options;
+  const config = configSchema.parse(rest);
+  const log = customLog ?? makeLogger(config.quiet);
+  const store = new Store(path.resolve(config.dataDir));
+  store.open();
+  const scheduler = new Scheduler(store, {
+    appUrls: config.appUrls,
+    maxStepMs: config.maxStepMs,
+    pollIntervalMs: config.pollIntervalMs,
+    backoffBaseMs: config.backoffBaseMs,
+    backoffMaxMs: config.backoffMaxMs,
+    maxInFlight: config.maxInFlight,
+    log,
+  });
+  const server = createHttpServer(store, scheduler, Date.now());
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${config.host}:${port}`;
+  scheduler.start();
+  let stopped: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    config,
+    scheduler,
+    store,
+    stop() {
+      stopped ??= (async () => {
+        await scheduler.stop();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        store.close();
+      })();
+      return stopped;
+    },
+  };
+}

@@ -1,0 +1,139 @@
+import { Agent, request } from "undici";
+import { checkExpression } from "./expressions.js";
+import type { CancelOn, Concurrency, FnConfig, Trigger } from "./types.js";
+
+/** HTTP client for the SDK's serve endpoint: no timeout shorter than the step limit (Node's fetch stops at 300 s). */
+export class SdkClient {
+  private readonly agent: Agent;
+
+  constructor(private readonly maxStepMs: number) {
+    this.agent = new Agent({
+      headersTimeout: maxStepMs + 5_000,
+      bodyTimeout: maxStepMs + 5_000,
+      connectTimeout: 10_000,
+      keepAliveTimeout: 4_000,
+      connections: 256,
+    });
+  }
+
+  async call(url: string, method: "POST" | "PUT" | "GET", body: unknown, headers: Record<string, string> = {}): Promise<SdkReply> {
+    try {
+      const res = await request(url, {
+        method,
+        dispatcher: this.agent,
+        headers: { "content-type": "application/json", ...headers },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(this.maxStepMs + 10_000),
+      });
+      const text = await res.body.text();
+      const h: Record<string, string> = {};
+      for (const [k, v] of Object.entries(res.headers)) if (typeof v === "string") h[k.toLowerCase()] = v;
+      else if (Array.isArray(v)) h[k.toLowerCase()] = v.join(", ");
+      return { kind: "http", status: res.statusCode, headers: h, text, fromSdk: "x-inngest-sdk" in h };
+    } catch (e) {
+      const err = e as Error & { code?: string; cause?: { code?: string } };
+      return { kind: "transport", error: `${err.code ?? err.cause?.code ?? err.name}: ${err.message}` };
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close().catch(() => {});
+  }
+}
+
+export type SdkReply =
+  | { kind: "http"; status: number; headers: Record<string, string>; text: string; fromSdk: boolean }
+  | { kind: "transport"; error: string };
+
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** An op as returned in a 206 reply. */
+export interface Op {
+  id: string;
+  op: string;
+  name?: string;
+  displayName?: string;
+  opts?: Record<string, unknown>;
+  userland?: { id?: string };
+  data?: unknown;
+  error?: unknown;
+}
+
+/** Build the step URL for a function: the SDK's runtime URL with stepId replaced. */
+export function stepUrl(fnUrl: string, stepId: string): string {
+  const u = new URL(fnUrl);
+  u.searchParams.set("stepId", stepId);
+  return u.toString();
+}
+
+/** Config keys of a function the engine honours or can safely ignore. */
+const KNOWN = new Set(["id", "name", "triggers", "steps", "concurrency", "cancel", "retries"]);
+const UNSUPPORTED_NOTES: Record<string, string> = {
+  batchEvents: "event batching",
+  debounce: "debounce",
+  throttle: "throttle",
+  rateLimit: "rate limit",
+  priority: "priority",
+  idempotency: "idempotency key",
+  timeouts: "timeouts",
+  singleton: "singleton",
+  checkpointing: "checkpointing",
+};
+
+/** Turn the SDK's function configs (from an in-band sync or /fn/register) into the engine's. */
+export function parseFunctions(appId: string, raw: unknown[]): FnConfig[] {
+  const out: FnConfig[] = [];
+  for (const r of raw) {
+    const f = r as Record<string, unknown>;
+    const id = String(f.id);
+    const steps = (f.steps ?? {}) as Record<string, { runtime?: { url?: string }; retries?: { attempts?: number } }>;
+    const step = Object.values(steps)[0];
+    const warnings: string[] = [];
+    const triggers: Trigger[] = [];
+    for (const t of (f.triggers ?? []) as Trigger[]) {
+      if (t.cron) warnings.push(`cron trigger "${t.cron}" is not scheduled by this engine`);
+      const bad = checkExpression(t.expression);
+      if (bad) warnings.push(`trigger ${bad}`);
+      triggers.push(t);
+    }
+    let concurrency: Concurrency[] = [];
+    const c = f.concurrency;
+    if (typeof c === "number") concurrency = [{ limit: c }];
+    else if (Array.isArray(c)) concurrency = c as Concurrency[];
+    else if (c && typeof c === "object") concurrency = [c as Concurrency];
+    concurrency = concurrency.filter((x) => typeof x.limit === "number" && x.limit > 0);
+    for (const x of concurrency) {
+      const bad = checkExpression(x.key);
+      if (bad) warnings.push(`concurrency key ${bad}`);
+    }
+    const cancel = ((f.cancel ?? []) as CancelOn[]).filter((x) => x && typeof x.event === "string");
+    for (const x of cancel) {
+      const bad = checkExpression(x.if);
+      if (bad) warnings.push(`cancelOn ${bad}`);
+      if (x.timeout) warnings.push("cancelOn timeout is ignored");
+    }
+    for (const k of Object.keys(f)) {
+      if (KNOWN.has(k) || f[k] === undefined || f[k] === null) continue;
+      warnings.push(`${UNSUPPORTED_NOTES[k] ?? k} is not implemented (ignored)`);
+    }
+    const attempts = step?.retries?.attempts;
+    out.push({
+      id,
+      name: String(f.name ?? id),
+      appId,
+      url: step?.runtime?.url ?? "",
+      triggers,
+      concurrency,
+      cancel,
+      retries: typeof attempts === "number" && attempts >= 0 ? attempts : 4,
+      warnings,
+    });
+  }
+  return out;
+}

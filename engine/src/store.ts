@@ -1,0 +1,155 @@
+import fs from "node:fs";
+import path from "node:path";
+import type { EventRec, FnConfig, RunRec, StepRec } from "./types.js";
+
+/**
+ * Embedded store: everything lives in memory, every change is appended to a JSON-lines journal
+ * (written synchronously, so it survives SIGKILL; fdatasync'd shortly after, so it survives a crash
+ * of the machine too). At open, the journal is replayed, then compacted into a fresh file.
+ */
+type Rec =
+  | { t: "ev"; ev: EventRec }
+  | { t: "run"; run: RunRec }
+  | { t: "step"; runId: string; step: StepRec }
+  | { t: "fns"; appUrl: string; fns: FnConfig[] };
+
+export const DEDUPE_WINDOW_MS = 24 * 3600 * 1000;
+
+export class Store {
+  readonly events = new Map<string, EventRec>();
+  readonly runs = new Map<string, RunRec>();
+  readonly steps = new Map<string, Map<string, StepRec>>();
+  readonly apps = new Map<string, FnConfig[]>();
+  private fd = -1;
+  private syncTimer: NodeJS.Timeout | undefined;
+  private readonly file: string;
+
+  constructor(readonly dir: string) {
+    this.file = path.join(dir, "journal.jsonl");
+  }
+
+  open(): void {
+    fs.mkdirSync(this.dir, { recursive: true });
+    if (fs.existsSync(this.file)) {
+      const text = fs.readFileSync(this.file, "utf8");
+      for (const line of text.split("\n")) {
+        if (!line) continue;
+        let rec: Rec;
+        try {
+          rec = JSON.parse(line) as Rec;
+        } catch {
+          continue; // a torn last line after a crash
+        }
+        this.apply(rec);
+      }
+    }
+    this.compact();
+  }
+
+  private apply(rec: Rec): void {
+    switch (rec.t) {
+      case "ev":
+        this.events.set(rec.ev.id, rec.ev);
+        break;
+      case "run":
+        this.runs.set(rec.run.id, rec.run);
+        if (!this.steps.has(rec.run.id)) this.steps.set(rec.run.id, new Map());
+        break;
+      case "step": {
+        let m = this.steps.get(rec.runId);
+        if (!m) this.steps.set(rec.runId, (m = new Map()));
+        m.set(rec.step.hash, rec.step);
+        break;
+      }
+      case "fns":
+        this.apps.set(rec.appUrl, rec.fns);
+        break;
+    }
+  }
+
+  /** Rewrite the journal as one record per live object (atomic rename). */
+  private compact(): void {
+    const tmp = this.file + ".tmp";
+    const fd = fs.openSync(tmp, "w");
+    const now = Date.now();
+    const lines: string[] = [];
+    const flush = () => {
+      if (lines.length) fs.writeSync(fd, lines.join(""));
+      lines.length = 0;
+    };
+    for (const [appUrl, fns] of this.apps) lines.push(JSON.stringify({ t: "fns", appUrl, fns }) + "\n");
+    for (const ev of this.events.values()) {
+      // Keep events referenced by nothing only inside the dedupe window (bounded growth).
+      if (now - ev.receivedAt > DEDUPE_WINDOW_MS * 7) {
+        this.events.delete(ev.id);
+        continue;
+      }
+      lines.push(JSON.stringify({ t: "ev", ev }) + "\n");
+      if (lines.length > 500) flush();
+    }
+    for (const run of this.runs.values()) {
+      lines.push(JSON.stringify({ t: "run", run }) + "\n");
+      for (const step of this.steps.get(run.id)?.values() ?? []) lines.push(JSON.stringify({ t: "step", runId: run.id, step }) + "\n");
+      if (lines.length > 500) flush();
+    }
+    flush();
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fs.renameSync(tmp, this.file);
+    this.fd = fs.openSync(this.file, "a");
+  }
+
+  private append(rec: Rec): void {
+    if (this.fd < 0) return;
+    fs.writeSync(this.fd, JSON.stringify(rec) + "\n");
+    if (!this.syncTimer) {
+      this.syncTimer = setTimeout(() => {
+        this.syncTimer = undefined;
+        if (this.fd >= 0) fs.fdatasync(this.fd, () => {});
+      }, 20);
+    }
+  }
+
+  putEvent(ev: EventRec): void {
+    this.events.set(ev.id, ev);
+    this.append({ t: "ev", ev });
+  }
+
+  putRun(run: RunRec): void {
+    this.runs.set(run.id, run);
+    if (!this.steps.has(run.id)) this.steps.set(run.id, new Map());
+    this.append({ t: "run", run });
+  }
+
+  putStep(runId: string, step: StepRec): void {
+    let m = this.steps.get(runId);
+    if (!m) this.steps.set(runId, (m = new Map()));
+    m.set(step.hash, step);
+    this.append({ t: "step", runId, step });
+  }
+
+  putApp(appUrl: string, fns: FnConfig[]): void {
+    this.apps.set(appUrl, fns);
+    this.append({ t: "fns", appUrl, fns });
+  }
+
+  stepsOf(runId: string): Map<string, StepRec> {
+    let m = this.steps.get(runId);
+    if (!m) this.steps.set(runId, (m = new Map()));
+    return m;
+  }
+
+  close(): void {
+    if (this.syncTimer) clearTimeout(this.syncTimer);
+    this.syncTimer = undefined;
+    if (this.fd >= 0) {
+      try {
+        fs.fsyncSync(this.fd);
+      } catch {
+        /* ignore */
+      }
+      fs.closeSync(this.fd);
+    }
+    this.fd = -1;
+  }
+}
