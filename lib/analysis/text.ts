@@ -200,7 +200,7 @@ const PUNCTUATED_MAX_AVG_WORDS = 40;
  */
 export function splitSentences(text: string, segments: readonly TranscriptSegment[] = []): string[] {
   let sentences = splitByPunctuation(text);
-  if (averageWords(sentences) > PUNCTUATED_MAX_AVG_WORDS) {
+  if (!SENTENCE_END_RE.test(text) || averageWords(sentences) > PUNCTUATED_MAX_AVG_WORDS) {
     const fromSegments = segments.flatMap((s) => splitByPunctuation(s.text));
     if (fromSegments.length > sentences.length) sentences = fromSegments;
   }
