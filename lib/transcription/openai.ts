@@ -130,6 +130,8 @@ function wholeSpan(text: string, durationSec: number): TranscriptSegment[] {
 
 export function createOpenAITranscriber(options: OpenAITranscriberOptions): Transcriber {
   const model = options.model ?? "gpt-4o-transcribe";
+  // Config validates the name, but a typo reaching here should fail at start-up, not per chunk.
+  if (!Object.hasOwn(LIMITS, model)) throw new Error(`unsupported OpenAI transcription model: ${model}`);
   const limits = LIMITS[model];
   const plan = planFor(model);
   const name = `openai:${model}`;
