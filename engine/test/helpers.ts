@@ -33,11 +33,12 @@ export async function startApp(
   appId: string,
   enginePort: number,
   define: (inngest: Inngest) => unknown[],
+  appPort = 0,
 ): Promise<{ url: string; inngest: Inngest; close(): Promise<void> }> {
   const inngest = new Inngest({ id: appId, isDev: true, baseUrl: `http://127.0.0.1:${enginePort}`, logger: silentLogger });
   const functions = define(inngest);
   const server = http.createServer(serve({ client: inngest, functions: functions as never }));
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  await new Promise<void>((r) => server.listen(appPort, "127.0.0.1", () => r()));
   const port = (server.address() as net.AddressInfo).port;
   return {
     url: `http://127.0.0.1:${port}/api/inngest`,
@@ -101,8 +102,12 @@ export async function waitFunctions(base: string, n: number): Promise<void> {
 
 /** Start the engine CLI as a real child process; resolves when it prints its "listening" line. */
 export async function spawnEngine(args: string[]): Promise<{ proc: ChildProcess; output: () => string; exited: Promise<number | null> }> {
-  const tsx = path.join(ROOT, "node_modules", ".bin", "tsx");
-  const proc = spawn(tsx, [path.join(ENGINE_DIR, "src", "main.ts"), ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  // `node --import tsx` keeps the engine in ONE process (the tsx CLI forks a child, which a SIGKILL of the
+  // parent would leave running).
+  const proc = spawn(process.execPath, ["--import", "tsx", path.join(ENGINE_DIR, "src", "main.ts"), ...args], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
   proc.stdout!.on("data", (d) => (out += d));
   proc.stderr!.on("data", (d) => (out += d));
