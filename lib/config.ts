@@ -42,6 +42,8 @@ const schema = z
 
     /** Overrides the provider's chunk length (seconds). */
     CHUNK_SECONDS: positiveInt.optional(),
+    /** How many chunks of one recording are transcribed at once (1 = one after another). */
+    CHUNK_PARALLELISM: positiveInt.default(4),
     PROCESSING_RETRIES: z.coerce.number().int().min(0).max(20).default(3),
     PROCESSING_CONCURRENCY: positiveInt.default(5),
 

@@ -1,0 +1,308 @@
+import { and, asc, desc, eq, inArray, isNotNull, sql } from "drizzle-orm";
+import type { Analysis } from "@/lib/analysis/types";
+import type { TranscriptSegment } from "@/lib/transcription/types";
+import type { Database } from "./client";
+import {
+  analyses,
+  chunks,
+  sessions,
+  stageLog,
+  transcriptSegments,
+  transcripts,
+  type ChunkRow,
+  type SessionRow,
+  type SessionStage,
+  type SessionStatus,
+  type StageLogRow,
+} from "./schema";
+
+/** Statuses in which a run may still change the session. */
+export const ACTIVE_STATUSES: SessionStatus[] = ["queued", "processing"];
+export const FINAL_STATUSES: SessionStatus[] = ["completed", "failed", "cancelled"];
+
+export interface NewSession {
+  id: string;
+  ownerId: string;
+  title: string;
+  fileName: string;
+  contentType: string;
+  fileSize: number;
+  language?: string | null;
+  deleteAfterAnalysis: boolean;
+}
+
+export async function insertSession(db: Database, s: NewSession): Promise<SessionRow> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx.insert(sessions).values(s).returning();
+    await tx.insert(stageLog).values({ sessionId: s.id, status: "awaiting_upload", progress: 0, message: "Session created" });
+    return row!;
+  });
+}
+
+export async function findSession(db: Database, id: string): Promise<SessionRow | undefined> {
+  const [row] = await db.select().from(sessions).where(eq(sessions.id, id));
+  return row;
+}
+
+export async function findOwnedSession(db: Database, id: string, ownerId: string): Promise<SessionRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(sessions)
+    .where(and(eq(sessions.id, id), eq(sessions.ownerId, ownerId)));
+  return row;
+}
+
+export async function listOwnedSessions(db: Database, ownerId: string, limit = 100): Promise<SessionRow[]> {
+  return db.select().from(sessions).where(eq(sessions.ownerId, ownerId)).orderBy(desc(sessions.createdAt)).limit(limit);
+}
+
+/** Every session, newest first, for the operators' view. */
+export async function listAllSessions(db: Database, opts: { status?: SessionStatus; limit?: number } = {}): Promise<SessionRow[]> {
+  const q = db.select().from(sessions);
+  const filtered = opts.status ? q.where(eq(sessions.status, opts.status)) : q;
+  return filtered.orderBy(desc(sessions.createdAt)).limit(opts.limit ?? 200);
+}
+
+export async function countByStatus(db: Database): Promise<Record<string, number>> {
+  const rows = await db
+    .select({ status: sessions.status, n: sql<number>`count(*)::int` })
+    .from(sessions)
+    .groupBy(sessions.status);
+  return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+}
+
+/**
+ * Moves a session from `from` to queued and bumps its generation, in one
+ * conditional update. A second identical call finds nothing to change and
+ * reports the current row, so the caller re-sends the same event id and the
+ * engine deduplicates it: a double click starts one run.
+ */
+export async function queueSession(
+  db: Database,
+  id: string,
+  from: SessionStatus[],
+  patch: { audioKey?: string; message: string },
+): Promise<{ row: SessionRow; changed: boolean } | undefined> {
+  return db.transaction(async (tx) => {
+    const [updated] = await tx
+      .update(sessions)
+      .set({
+        status: "queued",
+        stage: null,
+        progress: 0,
+        attempt: 0,
+        error: null,
+        generation: sql`${sessions.generation} + 1`,
+        queuedAt: sql`now()`,
+        finishedAt: null,
+        updatedAt: sql`now()`,
+        ...(patch.audioKey ? { audioKey: patch.audioKey } : {}),
+      })
+      .where(and(eq(sessions.id, id), inArray(sessions.status, from)))
+      .returning();
+    if (updated) {
+      await tx.insert(stageLog).values({ sessionId: id, status: "queued", progress: 0, message: patch.message });
+      return { row: updated, changed: true };
+    }
+    const [current] = await tx.select().from(sessions).where(eq(sessions.id, id));
+    return current ? { row: current, changed: false } : undefined;
+  });
+}
+
+export interface ProgressUpdate {
+  status: SessionStatus;
+  stage?: SessionStage | null;
+  progress?: number;
+  attempt?: number;
+  message?: string;
+  error?: string | null;
+  durationSec?: number;
+  chunksTotal?: number;
+  transcriber?: string;
+}
+
+/**
+ * Applies a run's update only if the session still belongs to that run
+ * (same generation, still active): a cancelled session or a superseded run
+ * can never be dragged back to "processing". Returns whether it applied.
+ */
+export async function applyRunUpdate(db: Database, id: string, generation: number, u: ProgressUpdate): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const finished = FINAL_STATUSES.includes(u.status);
+    const [row] = await tx
+      .update(sessions)
+      .set({
+        status: u.status,
+        ...(u.stage !== undefined ? { stage: u.stage } : {}),
+        ...(u.progress !== undefined ? { progress: Math.max(0, Math.min(100, Math.round(u.progress))) } : {}),
+        ...(u.attempt !== undefined ? { attempt: u.attempt } : {}),
+        ...(u.error !== undefined ? { error: u.error } : {}),
+        ...(u.durationSec !== undefined ? { durationSec: u.durationSec } : {}),
+        ...(u.chunksTotal !== undefined ? { chunksTotal: u.chunksTotal } : {}),
+        ...(u.transcriber !== undefined ? { transcriber: u.transcriber } : {}),
+        ...(u.status === "processing" ? { startedAt: sql`coalesce(${sessions.startedAt}, now())` } : {}),
+        ...(finished ? { finishedAt: sql`now()` } : {}),
+        updatedAt: sql`now()`,
+      })
+      .where(
+        and(eq(sessions.id, id), eq(sessions.generation, generation), inArray(sessions.status, ACTIVE_STATUSES)),
+      )
+      .returning({ progress: sessions.progress, stage: sessions.stage, attempt: sessions.attempt });
+    if (!row) return false;
+    await tx.insert(stageLog).values({
+      sessionId: id,
+      status: u.status,
+      stage: row.stage,
+      progress: row.progress,
+      attempt: row.attempt,
+      message: u.message ?? null,
+      error: u.error ?? null,
+    });
+    return true;
+  });
+}
+
+/** Cancels an active (or not yet uploaded) session; false when it had already ended. */
+export async function cancelSession(db: Database, id: string): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(sessions)
+      .set({ status: "cancelled", finishedAt: sql`now()`, updatedAt: sql`now()`, error: null })
+      .where(and(eq(sessions.id, id), inArray(sessions.status, ["awaiting_upload", ...ACTIVE_STATUSES])))
+      .returning({ stage: sessions.stage, progress: sessions.progress, attempt: sessions.attempt });
+    if (!row) return false;
+    await tx.insert(stageLog).values({ sessionId: id, status: "cancelled", ...row, message: "Cancelled by the person" });
+    return true;
+  });
+}
+
+export async function deleteSessionRow(db: Database, id: string): Promise<void> {
+  await db.delete(sessions).where(eq(sessions.id, id));
+}
+
+export async function markAudioDeleted(db: Database, id: string): Promise<void> {
+  await db.update(sessions).set({ audioKey: null, audioDeletedAt: sql`now()`, updatedAt: sql`now()` }).where(eq(sessions.id, id));
+}
+
+export async function stageLogFor(db: Database, id: string): Promise<StageLogRow[]> {
+  return db.select().from(stageLog).where(eq(stageLog.sessionId, id)).orderBy(asc(stageLog.id));
+}
+
+// ── chunks ──────────────────────────────────────────────────────────────────
+
+export interface NewChunk {
+  index: number;
+  startSec: number;
+  endSec: number;
+  blobKey: string;
+  sizeBytes: number;
+}
+
+export async function listChunks(db: Database, sessionId: string): Promise<ChunkRow[]> {
+  return db.select().from(chunks).where(eq(chunks.sessionId, sessionId)).orderBy(asc(chunks.index));
+}
+
+/** Replaces the chunk plan (a re-run of prepare cuts the same audio the same way). */
+export async function replaceChunks(db: Database, sessionId: string, list: NewChunk[]): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.delete(chunks).where(eq(chunks.sessionId, sessionId));
+    if (list.length) await tx.insert(chunks).values(list.map((c) => ({ sessionId, ...c })));
+  });
+}
+
+/** Stores one chunk's segments and returns how much audio (seconds) is now transcribed. */
+export async function saveChunkSegments(
+  db: Database,
+  sessionId: string,
+  index: number,
+  segments: TranscriptSegment[],
+): Promise<{ chunksDone: number; secondsDone: number }> {
+  return db.transaction(async (tx) => {
+    await tx
+      .update(chunks)
+      .set({ segments, transcribedAt: sql`now()` })
+      .where(and(eq(chunks.sessionId, sessionId), eq(chunks.index, index)));
+    const [agg] = await tx
+      .select({
+        n: sql<number>`count(*)::int`,
+        secs: sql<number>`coalesce(sum(${chunks.endSec} - ${chunks.startSec}), 0)::float8`,
+      })
+      .from(chunks)
+      .where(and(eq(chunks.sessionId, sessionId), isNotNull(chunks.transcribedAt)));
+    const chunksDone = Number(agg?.n ?? 0);
+    await tx.update(sessions).set({ chunksDone, updatedAt: sql`now()` }).where(eq(sessions.id, sessionId));
+    return { chunksDone, secondsDone: Number(agg?.secs ?? 0) };
+  });
+}
+
+export async function deleteChunkRows(db: Database, sessionId: string): Promise<void> {
+  await db.delete(chunks).where(eq(chunks.sessionId, sessionId));
+}
+
+// ── transcript and analysis ─────────────────────────────────────────────────
+
+/** Writes the whole transcript at once; running it twice leaves the same rows. */
+export async function saveTranscript(
+  db: Database,
+  sessionId: string,
+  t: { provider: string; language?: string | null; segments: TranscriptSegment[] },
+): Promise<{ text: string; segmentCount: number }> {
+  const text = t.segments
+    .map((s) => s.text.trim())
+    .filter(Boolean)
+    .join(" ");
+  await db.transaction(async (tx) => {
+    await tx.delete(transcriptSegments).where(eq(transcriptSegments.sessionId, sessionId));
+    await tx.delete(transcripts).where(eq(transcripts.sessionId, sessionId));
+    await tx.insert(transcripts).values({
+      sessionId,
+      text,
+      provider: t.provider,
+      language: t.language ?? null,
+      segmentCount: t.segments.length,
+    });
+    // Batched so a many-hour transcript stays under the parameter limit.
+    for (let i = 0; i < t.segments.length; i += 500) {
+      const batch = t.segments.slice(i, i + 500).map((s, j) => ({
+        sessionId,
+        seq: i + j,
+        start: s.start,
+        end: s.end,
+        text: s.text,
+        speaker: s.speaker ?? null,
+      }));
+      await tx.insert(transcriptSegments).values(batch);
+    }
+  });
+  return { text, segmentCount: t.segments.length };
+}
+
+export async function findTranscript(db: Database, sessionId: string) {
+  const [t] = await db.select().from(transcripts).where(eq(transcripts.sessionId, sessionId));
+  if (!t) return undefined;
+  const segments = await db
+    .select({ start: transcriptSegments.start, end: transcriptSegments.end, text: transcriptSegments.text, speaker: transcriptSegments.speaker })
+    .from(transcriptSegments)
+    .where(eq(transcriptSegments.sessionId, sessionId))
+    .orderBy(asc(transcriptSegments.seq));
+  return { ...t, segments };
+}
+
+export async function saveAnalysis(db: Database, sessionId: string, a: Analysis): Promise<void> {
+  await db
+    .insert(analyses)
+    .values({ sessionId, noSpeech: a.noSpeech, metrics: a.metrics, insights: a.insights })
+    .onConflictDoUpdate({
+      target: analyses.sessionId,
+      set: { noSpeech: a.noSpeech, metrics: a.metrics, insights: a.insights, createdAt: sql`now()` },
+    });
+}
+
+export async function findAnalysis(db: Database, sessionId: string) {
+  const [a] = await db.select().from(analyses).where(eq(analyses.sessionId, sessionId));
+  return a;
+}
+
+export async function setSilences(db: Database, id: string, silences: { start: number; end: number }[]): Promise<void> {
+  await db.update(sessions).set({ silences }).where(eq(sessions.id, id));
+}

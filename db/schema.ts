@@ -1,0 +1,151 @@
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  real,
+  serial,
+  text,
+  timestamp,
+} from "drizzle-orm/pg-core";
+import type { Insights, SpeechMetrics } from "@/lib/analysis/types";
+import type { TranscriptSegment } from "@/lib/transcription/types";
+
+export const SESSION_STATUSES = [
+  "awaiting_upload",
+  "queued",
+  "processing",
+  "completed",
+  "failed",
+  "cancelled",
+] as const;
+export type SessionStatus = (typeof SESSION_STATUSES)[number];
+
+export const SESSION_STAGES = ["preparing", "transcribing", "analyzing", "finalizing"] as const;
+export type SessionStage = (typeof SESSION_STAGES)[number];
+
+const timestamps = {
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+};
+
+export const sessions = pgTable(
+  "sessions",
+  {
+    id: text("id").primaryKey(),
+    ownerId: text("owner_id").notNull(),
+    title: text("title").notNull(),
+    fileName: text("file_name").notNull(),
+    contentType: text("content_type").notNull(),
+    fileSize: bigint("file_size", { mode: "number" }).notNull(),
+    language: text("language"),
+    deleteAfterAnalysis: boolean("delete_after_analysis").notNull().default(false),
+    status: text("status").$type<SessionStatus>().notNull().default("awaiting_upload"),
+    stage: text("stage").$type<SessionStage>(),
+    progress: integer("progress").notNull().default(0),
+    /** 1-based attempt of the step now running, as the engine reports it. */
+    attempt: integer("attempt").notNull().default(0),
+    error: text("error"),
+    durationSec: real("duration_sec"),
+    /** Storage key of the original upload; null once deleted. */
+    audioKey: text("audio_key"),
+    audioDeletedAt: timestamp("audio_deleted_at", { withTimezone: true }),
+    /** Bumped by every start or retry; part of the event id so each starts exactly one run. */
+    generation: integer("generation").notNull().default(0),
+    chunksTotal: integer("chunks_total").notNull().default(0),
+    chunksDone: integer("chunks_done").notNull().default(0),
+    transcriber: text("transcriber"),
+    /** Pauses ffmpeg found while preparing; the analysis measures speaking time from them. */
+    silences: jsonb("silences").$type<{ start: number; end: number }[]>(),
+    queuedAt: timestamp("queued_at", { withTimezone: true }),
+    startedAt: timestamp("started_at", { withTimezone: true }),
+    finishedAt: timestamp("finished_at", { withTimezone: true }),
+    ...timestamps,
+  },
+  (t) => [index("sessions_owner_created_idx").on(t.ownerId, t.createdAt.desc())],
+);
+
+/** Every status change, for the timeline and for operators. */
+export const stageLog = pgTable(
+  "stage_log",
+  {
+    id: serial("id").primaryKey(),
+    sessionId: text("session_id")
+      .notNull()
+      .references(() => sessions.id, { onDelete: "cascade" }),
+    at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+    status: text("status").$type<SessionStatus>().notNull(),
+    stage: text("stage").$type<SessionStage>(),
+    progress: integer("progress").notNull(),
+    attempt: integer("attempt").notNull().default(0),
+    message: text("message"),
+    error: text("error"),
+  },
+  (t) => [index("stage_log_session_idx").on(t.sessionId, t.id)],
+);
+
+/** The pieces `prepare` cut; each is transcribed by its own step. */
+export const chunks = pgTable(
+  "chunks",
+  {
+    sessionId: text("session_id")
+      .notNull()
+      .references(() => sessions.id, { onDelete: "cascade" }),
+    index: integer("index").notNull(),
+    startSec: real("start_sec").notNull(),
+    endSec: real("end_sec").notNull(),
+    blobKey: text("blob_key").notNull(),
+    sizeBytes: bigint("size_bytes", { mode: "number" }).notNull(),
+    /** Segments with timestamps in the whole recording's time; null until transcribed. */
+    segments: jsonb("segments").$type<TranscriptSegment[]>(),
+    transcribedAt: timestamp("transcribed_at", { withTimezone: true }),
+  },
+  (t) => [primaryKey({ columns: [t.sessionId, t.index] })],
+);
+
+export const transcripts = pgTable("transcripts", {
+  sessionId: text("session_id")
+    .primaryKey()
+    .references(() => sessions.id, { onDelete: "cascade" }),
+  text: text("text").notNull(),
+  provider: text("provider").notNull(),
+  language: text("language"),
+  segmentCount: integer("segment_count").notNull(),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const transcriptSegments = pgTable(
+  "transcript_segments",
+  {
+    sessionId: text("session_id")
+      .notNull()
+      .references(() => sessions.id, { onDelete: "cascade" }),
+    seq: integer("seq").notNull(),
+    start: real("start").notNull(),
+    end: real("end").notNull(),
+    text: text("text").notNull(),
+    speaker: text("speaker"),
+  },
+  (t) => [primaryKey({ columns: [t.sessionId, t.seq] })],
+);
+
+export const analyses = pgTable("analyses", {
+  sessionId: text("session_id")
+    .primaryKey()
+    .references(() => sessions.id, { onDelete: "cascade" }),
+  noSpeech: boolean("no_speech").notNull(),
+  metrics: jsonb("metrics").$type<SpeechMetrics>().notNull(),
+  insights: jsonb("insights").$type<Insights>().notNull(),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const schema = { sessions, stageLog, chunks, transcripts, transcriptSegments, analyses };
+
+export type SessionRow = typeof sessions.$inferSelect;
+export type StageLogRow = typeof stageLog.$inferSelect;
+export type ChunkRow = typeof chunks.$inferSelect;
+export const nowSql = sql`now()`;

@@ -1,0 +1,3 @@
+import { processSession } from "./process-session";
+
+export const functions = [processSession];

@@ -1,0 +1,88 @@
+import { NonRetriableError, RetryAfterError } from "inngest";
+import { config } from "@/lib/config";
+import { errorMessage, PermanentError, TransientError } from "@/lib/errors";
+import * as steps from "@/lib/pipeline/steps";
+import { pipelineDeps } from "@/lib/pipeline/deps";
+import { applyRunUpdate } from "@/db/queries";
+import { inngest } from "../client";
+import { sessionCancelled, sessionUploaded } from "../events";
+
+type Retries = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13 | 14 | 15 | 16 | 17 | 18 | 19 | 20;
+
+/**
+ * Runs one step body, records a failed attempt in the session's stage log
+ * (the person sees "attempt 2 failed: …, retrying"), and translates domain
+ * errors into the SDK's retry semantics.
+ */
+async function attemptStep<T>(ctx: steps.RunContext, what: string, body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (err) {
+    const permanent = err instanceof PermanentError;
+    const deps = await pipelineDeps();
+    await applyRunUpdate(deps.db, ctx.sessionId, ctx.generation, {
+      status: "processing",
+      attempt: ctx.attempt,
+      error: permanent ? errorMessage(err) : `${what} failed on attempt ${ctx.attempt}: ${errorMessage(err)}`,
+      message: permanent ? `${what} failed` : `${what} failed on attempt ${ctx.attempt}; will retry if attempts remain`,
+    }).catch(() => false);
+    if (permanent) throw new NonRetriableError(errorMessage(err), { cause: err });
+    if (err instanceof TransientError && err.retryAfterMs !== undefined) {
+      throw new RetryAfterError(errorMessage(err), Math.max(1000, err.retryAfterMs), { cause: err });
+    }
+    throw err;
+  }
+}
+
+/** Chunks in batches of CHUNK_PARALLELISM, so 1 means strictly one after another. */
+function batches<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export const processSession = inngest.createFunction(
+  {
+    id: "process-session",
+    name: "Process a recording",
+    triggers: [sessionUploaded],
+    retries: Math.min(20, config().PROCESSING_RETRIES) as Retries,
+    concurrency: { limit: config().PROCESSING_CONCURRENCY },
+    cancelOn: [{ event: sessionCancelled, match: "data.sessionId" }],
+    onFailure: async ({ event, error }) => {
+      const original = event.data.event.data as { sessionId: string; generation: number };
+      const deps = await pipelineDeps();
+      await steps.markFailed(deps, original, readableReason(error));
+    },
+  },
+  async ({ event, step, attempt }) => {
+    const ctx = { sessionId: event.data.sessionId, generation: event.data.generation, attempt: attempt + 1 };
+    const deps = await pipelineDeps();
+
+    const prepared = await step.run("prepare", () => attemptStep(ctx, "Preparing", () => steps.prepare(deps, ctx)));
+    if (!prepared.active) return { skipped: "session no longer active" };
+
+    const todo = prepared.chunks.filter((c) => !c.done);
+    for (const batch of batches(todo, config().CHUNK_PARALLELISM)) {
+      await Promise.all(
+        batch.map((c) =>
+          step.run(`transcribe-${c.index}`, () =>
+            attemptStep(ctx, `Transcribing part ${c.index + 1}`, () => steps.transcribeChunk(deps, ctx, c.index)),
+          ),
+        ),
+      );
+    }
+
+    const merged = await step.run("merge", () => attemptStep(ctx, "Merging", () => steps.merge(deps, ctx)));
+    if (!merged.active) return { skipped: "session no longer active" };
+    await step.run("analyze", () => attemptStep(ctx, "Analysing", () => steps.analyze(deps, ctx)));
+    const done = await step.run("finalize", () => attemptStep(ctx, "Finalising", () => steps.finalize(deps, ctx)));
+    return { sessionId: ctx.sessionId, chunks: prepared.chunks.length, words: merged.words, ...done };
+  },
+);
+
+/** The SDK wraps step errors; the person needs the innermost message, without stack noise. */
+function readableReason(error: unknown): string {
+  const msg = errorMessage(error).replace(/^(NonRetriableError|Error|StepError):\s*/i, "").trim();
+  return msg || "Processing failed for an unknown reason.";
+}

@@ -1,0 +1,74 @@
+import { cookies } from "next/headers";
+import { NextResponse } from "next/server";
+import { z } from "zod";
+import { ConfigError } from "@/lib/config";
+import { issueOwnerToken, OWNER_COOKIE, ownerCookieOptions, verifyOwnerToken } from "@/lib/identity";
+
+/** An error a route handler turns into a JSON answer with its status. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const notFound = (what = "Session") => new HttpError(404, "not_found", `${what} not found.`);
+
+export function errorResponse(status: number, code: string, message: string, headers?: HeadersInit): NextResponse {
+  return NextResponse.json({ error: { code, message } }, { status, headers });
+}
+
+/** Wraps a handler so every failure becomes a clear JSON error instead of an HTML page. */
+export function handle<A extends unknown[]>(fn: (...args: A) => Promise<Response>) {
+  return async (...args: A): Promise<Response> => {
+    try {
+      return await fn(...args);
+    } catch (err) {
+      if (err instanceof HttpError) return errorResponse(err.status, err.code, err.message);
+      if (err instanceof ConfigError) {
+        console.error(err.message);
+        return errorResponse(500, "misconfigured", "The server is misconfigured; see its log.");
+      }
+      console.error("Unhandled error in route handler:", err);
+      return errorResponse(500, "internal", "Something went wrong on our side. Please try again.");
+    }
+  };
+}
+
+/** Validates a JSON body against a schema, with messages a developer can act on. */
+export async function readJson<T extends z.ZodType>(req: Request, schema: T): Promise<z.infer<T>> {
+  let body: unknown;
+  try {
+    body = await req.json();
+  } catch {
+    throw new HttpError(400, "invalid_json", "The request body must be valid JSON.");
+  }
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ");
+    throw new HttpError(400, "invalid_request", detail);
+  }
+  return parsed.data;
+}
+
+/** The caller's anonymous owner id; a new identity (and cookie) when there is no valid one. */
+export async function currentOwner(): Promise<string> {
+  const jar = await cookies();
+  const existing = await verifyOwnerToken(jar.get(OWNER_COOKIE)?.value);
+  if (existing) return existing;
+  const { ownerId, token } = await issueOwnerToken();
+  jar.set(OWNER_COOKIE, token, ownerCookieOptions);
+  return ownerId;
+}
+
+export const idParam = z.uuid({ message: "must be a session id (UUID)" });
+
+/** Route params carry a session id; anything else is simply not found. */
+export async function sessionIdFrom(params: Promise<{ id: string }>): Promise<string> {
+  const { id } = await params;
+  if (!idParam.safeParse(id).success) throw notFound();
+  return id;
+}

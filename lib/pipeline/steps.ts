@@ -1,0 +1,289 @@
+import fsp from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import type { Database } from "@/db/client";
+import * as q from "@/db/queries";
+import type { SessionRow } from "@/db/schema";
+import { estimateChunkBytes, encodeChunk, planChunks } from "@/lib/audio/chunks";
+import { probe } from "@/lib/audio/probe";
+import { detectSilences } from "@/lib/audio/silence";
+import type { Analyzer } from "@/lib/analysis/types";
+import { analyzeTranscript } from "@/lib/analysis/local";
+import { blobKeys, type BlobStore } from "@/lib/storage/types";
+import type { Transcriber, TranscriptSegment } from "@/lib/transcription/types";
+import { PermanentError } from "@/lib/errors";
+import { BANDS, transcribingProgress } from "./progress";
+
+/**
+ * The work of each durable step, as plain functions of (deps, run context).
+ * inngest/functions wires them to step.run; keeping them here makes them
+ * testable without an engine and keeps step outputs small (ids and counts).
+ */
+export interface PipelineDeps {
+  db: Database;
+  store: BlobStore;
+  transcriber: () => Promise<Transcriber>;
+  analyzer: () => Promise<Analyzer>;
+  /** CHUNK_SECONDS: overrides the provider's own chunk length. */
+  chunkSeconds?: number;
+}
+
+export interface RunContext {
+  sessionId: string;
+  generation: number;
+  /** 1-based attempt of the step being run. */
+  attempt: number;
+}
+
+export type Inactive = { active: false };
+export interface PlannedChunk {
+  index: number;
+  start: number;
+  end: number;
+  done: boolean;
+}
+export type PrepareResult = Inactive | { active: true; durationSec: number; chunks: PlannedChunk[] };
+
+/** The session if this run still owns it; cancelled or superseded runs stop quietly. */
+async function ownedBy(deps: PipelineDeps, ctx: RunContext): Promise<SessionRow | undefined> {
+  const row = await q.findSession(deps.db, ctx.sessionId);
+  if (!row || row.generation !== ctx.generation || !q.ACTIVE_STATUSES.includes(row.status)) return undefined;
+  return row;
+}
+
+/** Probes, rejects non-audio, and cuts the recording into chunks stored as blobs. Reuses a previous run's chunks. */
+export async function prepare(deps: PipelineDeps, ctx: RunContext): Promise<PrepareResult> {
+  const row = await ownedBy(deps, ctx);
+  if (!row) return { active: false };
+  const transcriber = await deps.transcriber();
+  await q.applyRunUpdate(deps.db, ctx.sessionId, ctx.generation, {
+    status: "processing",
+    stage: "preparing",
+    progress: BANDS.preparing.from,
+    attempt: ctx.attempt,
+    error: null,
+    transcriber: transcriber.name,
+    message: "Preparing the audio",
+  });
+
+  const existing = await q.listChunks(deps.db, ctx.sessionId);
+  if (existing.length && row.durationSec && (await allStored(deps.store, existing.map((c) => c.blobKey)))) {
+    await q.applyRunUpdate(deps.db, ctx.sessionId, ctx.generation, {
+      status: "processing",
+      progress: BANDS.preparing.to,
+      message: `Reusing ${existing.length} prepared part(s)`,
+    });
+    return {
+      active: true,
+      durationSec: row.durationSec,
+      chunks: existing.map((c) => ({ index: c.index, start: c.startSec, end: c.endSec, done: c.transcribedAt !== null })),
+    };
+  }
+
+  if (!row.audioKey) throw new PermanentError("The audio of this session is no longer stored.");
+  const audio = await deps.store.toLocalFile(row.audioKey);
+  const work = await fsp.mkdtemp(path.join(os.tmpdir(), "murmur-prepare-"));
+  try {
+    const info = await probe(audio.path);
+    const silences = await detectSilences(audio.path);
+    const maxSeconds = chunkSecondsFor(transcriber, deps.chunkSeconds);
+    const plan = planChunks(info.durationSec, silences, { maxSeconds });
+    const stored: q.NewChunk[] = [];
+    for (const c of plan) {
+      const file = path.join(work, `${c.index}.ogg`);
+      await encodeChunk(audio.path, c, file);
+      const key = blobKeys.chunk(ctx.sessionId, c.index);
+      const { size } = await deps.store.writeFile(key, file, "audio/ogg");
+      if (size > transcriber.limits.maxBytes) {
+        throw new PermanentError(`A prepared part is ${size} bytes, over the transcriber's limit of ${transcriber.limits.maxBytes}.`);
+      }
+      stored.push({ index: c.index, startSec: c.start, endSec: c.end, blobKey: key, sizeBytes: size });
+      await fsp.rm(file, { force: true });
+    }
+    await q.replaceChunks(deps.db, ctx.sessionId, stored);
+    await q.setSilences(deps.db, ctx.sessionId, silences);
+    await q.applyRunUpdate(deps.db, ctx.sessionId, ctx.generation, {
+      status: "processing",
+      stage: "transcribing",
+      progress: BANDS.preparing.to,
+      durationSec: info.durationSec,
+      chunksTotal: plan.length,
+      message: `Audio is ${formatDuration(info.durationSec)}; cut into ${plan.length} part(s)`,
+    });
+    return { active: true, durationSec: info.durationSec, chunks: plan.map((c) => ({ ...c, done: false })) };
+  } finally {
+    await fsp.rm(work, { recursive: true, force: true });
+    await audio.cleanup();
+  }
+}
+
+/** Chunk length honouring both the provider's duration and byte limits. */
+export function chunkSecondsFor(t: Transcriber, override?: number): number {
+  let seconds = Math.min(override ?? t.limits.maxSeconds, t.limits.maxSeconds);
+  while (seconds > 30 && estimateChunkBytes(seconds) > t.limits.maxBytes) seconds = Math.floor(seconds * 0.9);
+  return seconds;
+}
+
+async function allStored(store: BlobStore, keys: string[]): Promise<boolean> {
+  const stats = await Promise.all(keys.map((k) => store.stat(k)));
+  return stats.every((s) => s !== null);
+}
+
+export type ChunkResult = Inactive | { active: true; index: number; segments: number; skipped: boolean };
+
+/** Transcribes one stored chunk and records its segments in the whole recording's time. */
+export async function transcribeChunk(deps: PipelineDeps, ctx: RunContext, index: number): Promise<ChunkResult> {
+  const row = await ownedBy(deps, ctx);
+  if (!row) return { active: false };
+  const chunk = (await q.listChunks(deps.db, ctx.sessionId)).find((c) => c.index === index);
+  if (!chunk) throw new Error(`Part ${index} of session ${ctx.sessionId} is missing; prepare must run again.`);
+  if (chunk.transcribedAt) return { active: true, index, segments: chunk.segments?.length ?? 0, skipped: true };
+
+  if (ctx.attempt > 1) {
+    await q.applyRunUpdate(deps.db, ctx.sessionId, ctx.generation, {
+      status: "processing",
+      stage: "transcribing",
+      attempt: ctx.attempt,
+      message: `Transcribing part ${index + 1} of ${row.chunksTotal}, attempt ${ctx.attempt}`,
+    });
+  }
+  const transcriber = await deps.transcriber();
+  const local = await deps.store.toLocalFile(chunk.blobKey);
+  try {
+    const result = await transcriber.transcribe({
+      filePath: local.path,
+      durationSec: chunk.endSec - chunk.startSec,
+      language: row.language ?? undefined,
+    });
+    const segments = toGlobalTime(result.segments, chunk.startSec, chunk.endSec);
+    const { chunksDone, secondsDone } = await q.saveChunkSegments(deps.db, ctx.sessionId, index, segments);
+    await q.applyRunUpdate(deps.db, ctx.sessionId, ctx.generation, {
+      status: "processing",
+      stage: "transcribing",
+      progress: transcribingProgress(secondsDone, row.durationSec ?? 0),
+      error: null,
+      message: `Transcribed part ${index + 1} (${chunksDone} of ${row.chunksTotal} done)`,
+    });
+    return { active: true, index, segments: segments.length, skipped: false };
+  } finally {
+    await local.cleanup();
+  }
+}
+
+/** Shifts a chunk's segments to recording time and keeps them inside the chunk. */
+export function toGlobalTime(segments: TranscriptSegment[], offset: number, chunkEnd: number): TranscriptSegment[] {
+  return segments
+    .filter((s) => s.text.trim())
+    .map((s) => ({
+      ...s,
+      text: s.text.trim(),
+      start: round3(Math.min(offset + Math.max(0, s.start), chunkEnd)),
+      end: round3(Math.min(offset + Math.max(s.start, s.end), chunkEnd)),
+    }));
+}
+
+/** Stitches every chunk's segments, in order, into the transcript (idempotent). */
+export async function merge(deps: PipelineDeps, ctx: RunContext): Promise<Inactive | { active: true; segments: number; words: number }> {
+  const row = await ownedBy(deps, ctx);
+  if (!row) return { active: false };
+  const list = await q.listChunks(deps.db, ctx.sessionId);
+  const missing = list.filter((c) => !c.transcribedAt).map((c) => c.index + 1);
+  if (missing.length) throw new Error(`Parts ${missing.join(", ")} are not transcribed yet.`);
+  const segments = monotonic(list.flatMap((c) => c.segments ?? []));
+  const transcriber = await deps.transcriber();
+  const { text } = await q.saveTranscript(deps.db, ctx.sessionId, {
+    provider: transcriber.name,
+    language: row.language,
+    segments,
+  });
+  const words = text ? text.split(/\s+/).length : 0;
+  await q.applyRunUpdate(deps.db, ctx.sessionId, ctx.generation, {
+    status: "processing",
+    stage: "analyzing",
+    progress: BANDS.analyzing.from,
+    attempt: ctx.attempt,
+    error: null,
+    message: words ? `Transcript ready: ${words} words` : "No speech detected",
+  });
+  return { active: true, segments: segments.length, words };
+}
+
+/** Overlaps at chunk seams are clipped so timestamps never go backwards. */
+export function monotonic(segments: TranscriptSegment[]): TranscriptSegment[] {
+  const out: TranscriptSegment[] = [];
+  let lastEnd = 0;
+  for (const s of [...segments].sort((a, b) => a.start - b.start)) {
+    const start = Math.max(s.start, lastEnd);
+    const end = Math.max(start, s.end);
+    out.push({ ...s, start, end });
+    lastEnd = end;
+  }
+  return out;
+}
+
+export async function analyze(deps: PipelineDeps, ctx: RunContext): Promise<Inactive | { active: true; noSpeech: boolean }> {
+  const row = await ownedBy(deps, ctx);
+  if (!row) return { active: false };
+  await q.applyRunUpdate(deps.db, ctx.sessionId, ctx.generation, {
+    status: "processing",
+    stage: "analyzing",
+    attempt: ctx.attempt,
+    message: ctx.attempt > 1 ? `Analysing, attempt ${ctx.attempt}` : "Analysing the transcript",
+  });
+  const transcript = await q.findTranscript(deps.db, ctx.sessionId);
+  if (!transcript) throw new Error("The transcript is missing; merge must run again.");
+  const segments = transcript.segments.map((s) => ({ start: s.start, end: s.end, text: s.text, ...(s.speaker ? { speaker: s.speaker } : {}) }));
+  const durationSec = row.durationSec ?? 0;
+  const analyzer = await deps.analyzer();
+  const input = { segments, text: transcript.text, durationSec, language: transcript.language ?? undefined };
+  const analysis = await analyzeTranscript({ ...input, silences: row.silences ?? undefined }, analyzer);
+  await q.saveAnalysis(deps.db, ctx.sessionId, analysis);
+  await q.applyRunUpdate(deps.db, ctx.sessionId, ctx.generation, {
+    status: "processing",
+    stage: "finalizing",
+    progress: BANDS.finalizing.from,
+    error: null,
+    message: analysis.noSpeech ? "No speech detected" : `Analysis ready (${analysis.insights.provider})`,
+  });
+  return { active: true, noSpeech: analysis.noSpeech };
+}
+
+/** Removes chunks, deletes the audio when asked, and completes the session. */
+export async function finalize(deps: PipelineDeps, ctx: RunContext): Promise<Inactive | { active: true; audioDeleted: boolean }> {
+  const row = await ownedBy(deps, ctx);
+  if (!row) return { active: false };
+  await deps.store.deletePrefix(blobKeys.chunkPrefix(ctx.sessionId));
+  await q.deleteChunkRows(deps.db, ctx.sessionId);
+  if (row.deleteAfterAnalysis) {
+    await deps.store.deletePrefix(blobKeys.sessionPrefix(ctx.sessionId));
+    await q.markAudioDeleted(deps.db, ctx.sessionId);
+  }
+  await q.applyRunUpdate(deps.db, ctx.sessionId, ctx.generation, {
+    status: "completed",
+    stage: "finalizing",
+    progress: 100,
+    attempt: ctx.attempt,
+    error: null,
+    message: row.deleteAfterAnalysis ? "Completed; the audio was deleted as asked" : "Completed",
+  });
+  return { active: true, audioDeleted: row.deleteAfterAnalysis };
+}
+
+/** onFailure: the run is over; keep what finished and say why in words. */
+export async function markFailed(deps: Pick<PipelineDeps, "db">, ctx: Omit<RunContext, "attempt">, reason: string): Promise<boolean> {
+  return q.applyRunUpdate(deps.db, ctx.sessionId, ctx.generation, {
+    status: "failed",
+    error: reason,
+    message: "Processing failed",
+  });
+}
+
+const round3 = (n: number) => Math.round(n * 1000) / 1000;
+
+export function formatDuration(sec: number): string {
+  const s = Math.round(sec);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const r = s % 60;
+  return h ? `${h}h ${m}m ${r}s` : m ? `${m}m ${r}s` : `${r}s`;
+}

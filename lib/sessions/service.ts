@@ -1,0 +1,171 @@
+import { randomUUID } from "node:crypto";
+import type { Database } from "@/db/client";
+import * as q from "@/db/queries";
+import type { SessionRow } from "@/db/schema";
+import { HttpError, notFound } from "@/lib/http";
+import { blobKeys, UploadTooLargeError, type BlobBody, type BlobStore } from "@/lib/storage/types";
+import { createSessionBody, isAcceptableMedia, titleFromFileName, type CreateSessionBody } from "./upload-rules";
+import { toSessionView, type SessionView } from "./view";
+
+/**
+ * The session use-cases behind the HTTP API. Each does database and storage
+ * work only; sending the Inngest event is the caller's second and last step,
+ * so an upload is acknowledged in milliseconds.
+ */
+export interface SessionDeps {
+  db: Database;
+  store: BlobStore;
+  maxUploadBytes: number;
+}
+
+export { createSessionBody };
+
+export async function createSession(deps: SessionDeps, ownerId: string, body: CreateSessionBody): Promise<SessionRow> {
+  if (body.fileSize === 0) throw new HttpError(400, "empty_file", "The file is empty.");
+  if (body.fileSize > deps.maxUploadBytes) {
+    throw new HttpError(413, "too_large", `The file is larger than the limit of ${mb(deps.maxUploadBytes)} MB.`);
+  }
+  if (!isAcceptableMedia(body.fileName, body.contentType)) {
+    throw new HttpError(
+      415,
+      "unsupported_type",
+      `"${body.fileName}" does not look like an audio or video recording (type "${body.contentType || "unknown"}").`,
+    );
+  }
+  return q.insertSession(deps.db, {
+    id: randomUUID(),
+    ownerId,
+    title: body.title || titleFromFileName(body.fileName),
+    fileName: body.fileName,
+    contentType: body.contentType || "application/octet-stream",
+    fileSize: body.fileSize,
+    language: body.language ?? null,
+    deleteAfterAnalysis: body.deleteAfterAnalysis,
+  });
+}
+
+export async function requireOwned(deps: Pick<SessionDeps, "db">, id: string, ownerId: string): Promise<SessionRow> {
+  const row = await q.findOwnedSession(deps.db, id, ownerId);
+  if (!row) throw notFound();
+  return row;
+}
+
+/**
+ * Streams the bytes of a local-storage upload to disk and queues the session.
+ * The declared size is the limit: more is cut off (413), less means the upload
+ * broke (400); either way nothing partial is kept and the session can be uploaded again.
+ */
+export async function receiveUpload(
+  deps: SessionDeps,
+  id: string,
+  ownerId: string,
+  body: BlobBody | null,
+): Promise<{ row: SessionRow; changed: boolean }> {
+  const row = await requireOwned(deps, id, ownerId);
+  if (row.status !== "awaiting_upload") {
+    // Already received: answer as the first time so a client retry is harmless.
+    if (row.status === "cancelled") throw new HttpError(409, "cancelled", "This session was cancelled.");
+    return { row, changed: false };
+  }
+  if (!body) throw new HttpError(400, "empty_file", "The request carried no audio.");
+  const key = blobKeys.audio(id, row.fileName);
+  let size: number;
+  try {
+    ({ size } = await deps.store.write(key, body, { contentType: row.contentType, maxBytes: row.fileSize }));
+  } catch (err) {
+    if (err instanceof UploadTooLargeError) {
+      throw new HttpError(413, "too_large", `The upload is larger than the ${row.fileSize} bytes announced for it.`);
+    }
+    throw new HttpError(400, "upload_interrupted", "The upload was interrupted before all bytes arrived. Please upload again.");
+  }
+  if (size !== row.fileSize) {
+    await deps.store.deletePrefix(blobKeys.sessionPrefix(id) + "audio");
+    throw new HttpError(
+      400,
+      size === 0 ? "empty_file" : "upload_incomplete",
+      size === 0 ? "The file is empty." : `Only ${size} of ${row.fileSize} bytes arrived. Please upload again.`,
+    );
+  }
+  return markUploaded(deps, row, key);
+}
+
+/** After a browser's direct upload to Vercel Blob: check the blob is really there, then queue. */
+export async function confirmBlobUpload(
+  deps: SessionDeps,
+  id: string,
+  ownerId: string,
+): Promise<{ row: SessionRow; changed: boolean }> {
+  const row = await requireOwned(deps, id, ownerId);
+  if (row.status !== "awaiting_upload") {
+    if (row.status === "cancelled") throw new HttpError(409, "cancelled", "This session was cancelled.");
+    return { row, changed: false };
+  }
+  const key = blobKeys.audio(id, row.fileName);
+  const stat = await deps.store.stat(key);
+  if (!stat) throw new HttpError(409, "not_uploaded", "No uploaded audio was found for this session. Upload it first.");
+  if (stat.size === 0) throw new HttpError(400, "empty_file", "The file is empty.");
+  return markUploaded(deps, row, key);
+}
+
+async function markUploaded(deps: SessionDeps, row: SessionRow, key: string) {
+  const res = await q.queueSession(deps.db, row.id, ["awaiting_upload"], { audioKey: key, message: "Upload received" });
+  if (!res) throw notFound();
+  return res;
+}
+
+/** A failed or cancelled session starts a new run; what already finished is reused by the steps. */
+export async function retrySession(deps: SessionDeps, id: string, ownerId: string): Promise<{ row: SessionRow; changed: boolean }> {
+  const row = await requireOwned(deps, id, ownerId);
+  if (row.status === "queued" || row.status === "processing") return { row, changed: false };
+  if (row.status !== "failed" && row.status !== "cancelled") {
+    throw new HttpError(409, "not_retryable", `A ${row.status.replace("_", " ")} session cannot be retried.`);
+  }
+  if (!row.audioKey) throw new HttpError(409, "audio_deleted", "The audio of this session was deleted, so it cannot be processed again.");
+  const res = await q.queueSession(deps.db, id, ["failed", "cancelled"], { message: "Retry requested" });
+  if (!res) throw notFound();
+  return res;
+}
+
+/** Marks the session cancelled; the caller then sends the cancel event to stop the run. */
+export async function cancel(deps: SessionDeps, id: string, ownerId: string): Promise<SessionRow> {
+  const row = await requireOwned(deps, id, ownerId);
+  if (!(await q.cancelSession(deps.db, id)) && row.status !== "cancelled") {
+    throw new HttpError(409, "already_finished", `The session has already ${row.status === "completed" ? "completed" : "ended"}.`);
+  }
+  return (await q.findSession(deps.db, id))!;
+}
+
+/** Deletes the session, its rows and every stored byte (audio and chunks). */
+export async function remove(deps: SessionDeps, id: string, ownerId: string): Promise<{ wasActive: boolean }> {
+  const row = await requireOwned(deps, id, ownerId);
+  const wasActive = q.ACTIVE_STATUSES.includes(row.status);
+  if (wasActive) await q.cancelSession(deps.db, id);
+  await deps.store.deletePrefix(blobKeys.sessionPrefix(id));
+  await q.deleteSessionRow(deps.db, id);
+  return { wasActive };
+}
+
+/** When the background engine cannot be reached, the upload is kept and the person can retry. */
+export async function markStartFailed(deps: Pick<SessionDeps, "db">, row: SessionRow, err: unknown): Promise<void> {
+  await q.applyRunUpdate(deps.db, row.id, row.generation, {
+    status: "failed",
+    error: "Processing could not be started (the background engine did not answer). Your upload is saved: press Retry.",
+    message: `inngest.send failed: ${err instanceof Error ? err.message : String(err)}`,
+  });
+}
+
+export async function sessionDetail(deps: Pick<SessionDeps, "db">, id: string, ownerId: string): Promise<SessionView> {
+  const row = await requireOwned(deps, id, ownerId);
+  const [transcript, analysis, log] = await Promise.all([
+    q.findTranscript(deps.db, id),
+    q.findAnalysis(deps.db, id),
+    q.stageLogFor(deps.db, id),
+  ]);
+  return toSessionView(row, { transcript, analysis, log });
+}
+
+export async function listSessions(deps: Pick<SessionDeps, "db">, ownerId: string): Promise<SessionView[]> {
+  return (await q.listOwnedSessions(deps.db, ownerId)).map((r) => toSessionView(r));
+}
+
+const mb = (bytes: number) => Math.round(bytes / (1024 * 1024));

@@ -1,0 +1,45 @@
+import { z } from "zod";
+
+/** Containers people record in; the real check is ffprobe in `prepare`, this only turns away the obvious. */
+export const AUDIO_EXTENSIONS = [
+  "mp3", "m4a", "mp4", "aac", "wav", "wave", "ogg", "oga", "opus", "webm", "flac",
+  "mov", "mkv", "mpeg", "mpga", "amr", "3gp", "wma", "aif", "aiff", "caf",
+] as const;
+
+const GENERIC_TYPES = new Set(["", "application/octet-stream", "binary/octet-stream"]);
+
+export function extensionOf(fileName: string): string {
+  const m = /\.([a-z0-9]+)$/i.exec(fileName);
+  return m ? m[1]!.toLowerCase() : "";
+}
+
+/**
+ * audio/* and video/* are accepted as declared (a screen recording has a
+ * soundtrack); a generic type is judged by the extension, since browsers send
+ * "" or octet-stream for .m4a and friends on some systems.
+ */
+export function isAcceptableMedia(fileName: string, contentType: string): boolean {
+  const type = contentType.split(";")[0]!.trim().toLowerCase();
+  if (type.startsWith("audio/") || type.startsWith("video/")) return true;
+  return GENERIC_TYPES.has(type) && (AUDIO_EXTENSIONS as readonly string[]).includes(extensionOf(fileName));
+}
+
+export const createSessionBody = z.object({
+  fileName: z.string().trim().min(1, "is required").max(255),
+  fileSize: z.number().int().nonnegative(),
+  contentType: z.string().max(200).default(""),
+  title: z.string().trim().max(200).optional(),
+  language: z
+    .string()
+    .trim()
+    .regex(/^[a-z]{2}(-[A-Za-z]{2})?$/, "must be a language code such as en or pt-BR")
+    .optional(),
+  deleteAfterAnalysis: z.boolean().default(false),
+});
+export type CreateSessionBody = z.infer<typeof createSessionBody>;
+
+/** "team-sync_2024-05.m4a" → "team sync 2024 05" */
+export function titleFromFileName(fileName: string): string {
+  const stem = fileName.replace(/\.[^.]+$/, "").replace(/[_-]+/g, " ").trim();
+  return stem.slice(0, 200) || "Untitled recording";
+}

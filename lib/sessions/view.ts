@@ -1,0 +1,101 @@
+import type { SessionRow, StageLogRow } from "@/db/schema";
+import type { Analysis } from "@/lib/analysis/types";
+import type { TranscriptSegment } from "@/lib/transcription/types";
+
+/** The public shape of a session (GET /api/sessions/:id); also what the pages render. */
+export interface SessionView {
+  id: string;
+  title: string;
+  fileName: string;
+  fileSize: number;
+  status: SessionRow["status"];
+  stage: SessionRow["stage"];
+  progress: number;
+  attempt: number;
+  error: string | null;
+  durationSec: number | null;
+  chunks: { total: number; done: number };
+  transcriber: string | null;
+  language: string | null;
+  deleteAfterAnalysis: boolean;
+  audioAvailable: boolean;
+  createdAt: string;
+  updatedAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  transcript: { text: string; provider: string; language: string | null; segments: TranscriptSegment[] } | null;
+  analysis: Analysis | null;
+  timeline?: TimelineEntry[];
+}
+
+export interface TimelineEntry {
+  at: string;
+  status: StageLogRow["status"];
+  stage: StageLogRow["stage"];
+  progress: number;
+  attempt: number;
+  message: string | null;
+  error: string | null;
+}
+
+const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+
+export function toSessionView(
+  row: SessionRow,
+  extra: {
+    transcript?: { text: string; provider: string; language: string | null; segments: { start: number; end: number; text: string; speaker: string | null }[] };
+    analysis?: { noSpeech: boolean; metrics: Analysis["metrics"]; insights: Analysis["insights"] };
+    log?: StageLogRow[];
+  } = {},
+): SessionView {
+  return {
+    id: row.id,
+    title: row.title,
+    fileName: row.fileName,
+    fileSize: row.fileSize,
+    status: row.status,
+    stage: row.stage,
+    progress: row.progress,
+    attempt: row.attempt,
+    error: row.error,
+    durationSec: row.durationSec,
+    chunks: { total: row.chunksTotal, done: row.chunksDone },
+    transcriber: row.transcriber,
+    language: row.language,
+    deleteAfterAnalysis: row.deleteAfterAnalysis,
+    audioAvailable: row.audioKey !== null,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    startedAt: iso(row.startedAt),
+    finishedAt: iso(row.finishedAt),
+    transcript: extra.transcript
+      ? {
+          text: extra.transcript.text,
+          provider: extra.transcript.provider,
+          language: extra.transcript.language,
+          segments: extra.transcript.segments.map((s) => ({
+            start: s.start,
+            end: s.end,
+            text: s.text,
+            ...(s.speaker ? { speaker: s.speaker } : {}),
+          })),
+        }
+      : null,
+    analysis: extra.analysis
+      ? { noSpeech: extra.analysis.noSpeech, metrics: extra.analysis.metrics, insights: extra.analysis.insights }
+      : null,
+    ...(extra.log
+      ? {
+          timeline: extra.log.map((l) => ({
+            at: l.at.toISOString(),
+            status: l.status,
+            stage: l.stage,
+            progress: l.progress,
+            attempt: l.attempt,
+            message: l.message,
+            error: l.error,
+          })),
+        }
+      : {}),
+  };
+}

@@ -1,0 +1,57 @@
+import type { Readable } from "node:stream";
+
+export type BlobBody = ReadableStream<Uint8Array> | Readable;
+
+export interface LocalCopy {
+  path: string;
+  /** Removes the copy when it was downloaded; a no-op for files already on local disk. */
+  cleanup(): Promise<void>;
+}
+
+/**
+ * Where audio and chunks live. Steps may run on different machines in
+ * production, so everything a later step needs goes through here, never /tmp.
+ */
+export interface BlobStore {
+  readonly kind: "local" | "vercel-blob";
+  /** Streams a body in; past maxBytes it stops, removes what it wrote and throws UploadTooLargeError. */
+  write(key: string, body: BlobBody, opts: { contentType: string; maxBytes?: number }): Promise<{ size: number }>;
+  writeFile(key: string, localPath: string, contentType: string): Promise<{ size: number }>;
+  /** Size of a stored blob, or null when there is none. */
+  stat(key: string): Promise<{ size: number } | null>;
+  /** A local file path ffmpeg can read. */
+  toLocalFile(key: string): Promise<LocalCopy>;
+  deletePrefix(prefix: string): Promise<void>;
+}
+
+export class UploadTooLargeError extends Error {
+  override readonly name = "UploadTooLargeError";
+  constructor(readonly maxBytes: number) {
+    super(`The upload is larger than the limit of ${Math.round(maxBytes / (1024 * 1024))} MB.`);
+  }
+}
+
+export class BlobKeyError extends Error {
+  override readonly name = "BlobKeyError";
+}
+
+/** Keys are relative, slash-separated and never climb out of the store. */
+export function assertSafeKey(key: string): void {
+  if (!key || key.startsWith("/") || key.includes("\\") || key.split("/").some((p) => p === "" || p === "." || p === "..")) {
+    throw new BlobKeyError(`Invalid storage key: ${JSON.stringify(key)}`);
+  }
+}
+
+export const blobKeys = {
+  sessionPrefix: (sessionId: string) => `sessions/${sessionId}/`,
+  audio: (sessionId: string, fileName: string) => `sessions/${sessionId}/audio/${safeFileName(fileName)}`,
+  chunk: (sessionId: string, index: number) => `sessions/${sessionId}/chunks/${String(index).padStart(4, "0")}.ogg`,
+  chunkPrefix: (sessionId: string) => `sessions/${sessionId}/chunks/`,
+};
+
+/** Keeps a recognisable name but only characters that are safe in paths and URLs. */
+export function safeFileName(name: string): string {
+  const base = name.split(/[\\/]/).pop() ?? "audio";
+  const cleaned = base.normalize("NFKD").replace(/[^\w.-]+/g, "_").replace(/^[._]+/, "").slice(-120);
+  return cleaned || "audio";
+}
