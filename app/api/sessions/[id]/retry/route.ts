@@ -1,0 +1,12 @@
+import { currentOwner, handle, sessionIdFrom } from "@/lib/http";
+import { sessionDeps } from "@/lib/sessions/deps";
+import { retrySession } from "@/lib/sessions/service";
+import { startProcessing } from "@/lib/sessions/start";
+
+export const dynamic = "force-dynamic";
+
+export const POST = handle(async (_req: Request, { params }: { params: Promise<{ id: string }> }) => {
+  const id = await sessionIdFrom(params);
+  const deps = await sessionDeps();
+  return startProcessing(deps, await retrySession(deps, id, await currentOwner()));
+});

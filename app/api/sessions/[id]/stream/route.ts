@@ -1,0 +1,69 @@
+import { currentOwner, handle, sessionIdFrom } from "@/lib/http";
+import { sessionDeps } from "@/lib/sessions/deps";
+import { requireOwned, sessionDetail } from "@/lib/sessions/service";
+import { FINAL_STATUSES } from "@/db/queries";
+
+export const dynamic = "force-dynamic";
+export const runtime = "nodejs";
+
+const POLL_MS = 700;
+const MAX_STREAM_MS = 10 * 60_000;
+
+/**
+ * Server-sent events with the session's state whenever it changes. The
+ * database is the source of truth (steps may run anywhere), so this watches
+ * the row's updatedAt; it ends when the session does, and the browser's SWR
+ * polling takes over if the stream is cut (proxies, serverless limits).
+ */
+export const GET = handle(async (req: Request, { params }: { params: Promise<{ id: string }> }) => {
+  const id = await sessionIdFrom(params);
+  const owner = await currentOwner();
+  const deps = await sessionDeps();
+  await requireOwned(deps, id, owner);
+  const encoder = new TextEncoder();
+  let stopped = false;
+  req.signal.addEventListener("abort", () => (stopped = true));
+
+  const stream = new ReadableStream<Uint8Array>({
+    async start(controller) {
+      const began = Date.now();
+      let lastStamp = "";
+      try {
+        while (!stopped && Date.now() - began < MAX_STREAM_MS) {
+          const row = await requireOwned(deps, id, owner).catch(() => undefined);
+          if (!row) {
+            controller.enqueue(encoder.encode(`event: gone\ndata: {}\n\n`));
+            break;
+          }
+          const stamp = `${row.updatedAt.toISOString()}|${row.status}|${row.progress}`;
+          if (stamp !== lastStamp) {
+            lastStamp = stamp;
+            const view = await sessionDetail(deps, id, owner);
+            controller.enqueue(encoder.encode(`data: ${JSON.stringify(view)}\n\n`));
+          } else {
+            controller.enqueue(encoder.encode(`: keep-alive\n\n`));
+          }
+          if (FINAL_STATUSES.includes(row.status)) break;
+          await new Promise((r) => setTimeout(r, POLL_MS));
+        }
+      } finally {
+        try {
+          controller.close();
+        } catch {
+          // the client went away first
+        }
+      }
+    },
+    cancel() {
+      stopped = true;
+    },
+  });
+  return new Response(stream, {
+    headers: {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-store, no-transform",
+      connection: "keep-alive",
+      "x-accel-buffering": "no",
+    },
+  });
+});

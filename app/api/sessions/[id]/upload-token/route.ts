@@ -1,0 +1,23 @@
+import { NextResponse } from "next/server";
+import type { HandleUploadBody } from "@vercel/blob/client";
+import { cookies } from "next/headers";
+import { config } from "@/lib/config";
+import { HttpError, handle, sessionIdFrom } from "@/lib/http";
+import { OWNER_COOKIE, verifyOwnerToken } from "@/lib/identity";
+import { blobUploadToken } from "@/lib/sessions/blob-upload";
+import { sessionDeps } from "@/lib/sessions/deps";
+import { sendSessionUploaded } from "@/inngest/send";
+
+export const dynamic = "force-dynamic";
+
+/** Vercel Blob client uploads: token for the browser, and the completion webhook. */
+export const POST = handle(async (req: Request, { params }: { params: Promise<{ id: string }> }) => {
+  const id = await sessionIdFrom(params);
+  const token = config().BLOB_READ_WRITE_TOKEN;
+  if (!token) throw new HttpError(404, "not_found", "Direct uploads are not enabled (local storage is in use).");
+  const body = (await req.json().catch(() => null)) as HandleUploadBody | null;
+  if (!body || typeof body !== "object" || !("type" in body)) throw new HttpError(400, "invalid_json", "Expected a Vercel Blob upload body.");
+  const owner = await verifyOwnerToken((await cookies()).get(OWNER_COOKIE)?.value);
+  const result = await blobUploadToken(await sessionDeps(), id, token, req, body, owner, sendSessionUploaded);
+  return NextResponse.json(result);
+});

@@ -1,0 +1,30 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import "./globals.css";
+
+export const metadata: Metadata = {
+  title: { default: "Murmur", template: "%s · Murmur" },
+  description: "Turn recorded audio into transcripts and insight.",
+};
+
+export default function RootLayout({ children }: { children: React.ReactNode }) {
+  return (
+    <html lang="en">
+      <body className="min-h-screen font-sans">
+        <header className="border-b border-stone-200 bg-white">
+          <nav className="mx-auto flex max-w-5xl items-center justify-between px-6 py-4">
+            <Link href="/" className="flex items-center gap-2 text-lg font-semibold tracking-tight">
+              <span aria-hidden className="inline-block h-3 w-3 rounded-full bg-indigo-600" />
+              Murmur
+            </Link>
+            <div className="flex gap-5 text-sm text-stone-600">
+              <Link href="/" className="hover:text-stone-900">Upload</Link>
+              <Link href="/operations" className="hover:text-stone-900">Operations</Link>
+            </div>
+          </nav>
+        </header>
+        <main className="mx-auto max-w-5xl px-6 py-10">{children}</main>
+      </body>
+    </html>
+  );
+}

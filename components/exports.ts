@@ -1,0 +1,34 @@
+import type { TranscriptSegment } from "@/lib/transcription/types";
+
+function stamp(sec: number, sep: "," | "."): string {
+  const ms = Math.max(0, Math.round(sec * 1000));
+  const h = Math.floor(ms / 3_600_000);
+  const m = Math.floor((ms % 3_600_000) / 60_000);
+  const s = Math.floor((ms % 60_000) / 1000);
+  const r = ms % 1000;
+  const p = (n: number, w = 2) => String(n).padStart(w, "0");
+  return `${p(h)}:${p(m)}:${p(s)}${sep}${p(r, 3)}`;
+}
+
+const label = (s: TranscriptSegment) => (s.speaker ? `${s.speaker}: ` : "");
+
+export function toSrt(segments: TranscriptSegment[]): string {
+  return segments.map((s, i) => `${i + 1}\n${stamp(s.start, ",")} --> ${stamp(s.end, ",")}\n${label(s)}${s.text}\n`).join("\n");
+}
+
+export function toVtt(segments: TranscriptSegment[]): string {
+  return `WEBVTT\n\n${segments.map((s) => `${stamp(s.start, ".")} --> ${stamp(s.end, ".")}\n${s.speaker ? `<v ${s.speaker}>` : ""}${s.text}\n`).join("\n")}`;
+}
+
+export function toText(segments: TranscriptSegment[]): string {
+  return segments.map((s) => `${label(s)}${s.text}`).join("\n");
+}
+
+export function download(name: string, body: string, type: string): void {
+  const url = URL.createObjectURL(new Blob([body], { type }));
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}

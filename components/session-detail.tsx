@@ -1,0 +1,159 @@
+"use client";
+
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useEffect, useState } from "react";
+import useSWR from "swr";
+import { AnalysisPanel } from "./analysis-panel";
+import { ApiError, fetchJson, type SessionView } from "./api";
+import { ACTIVE, STAGE_LABEL, formatBytes, formatClock, formatElapsed } from "./format";
+import { StageTimeline } from "./stage-timeline";
+import { StatusBadge } from "./status-badge";
+import { TranscriptPanel } from "./transcript-panel";
+
+/** Pushes server-sent updates into SWR's cache; SWR's polling covers a dropped stream. */
+function useLiveUpdates(id: string, active: boolean, mutate: (v: SessionView) => void) {
+  useEffect(() => {
+    if (!active || typeof EventSource === "undefined") return;
+    const es = new EventSource(`/api/sessions/${id}/stream`);
+    es.onmessage = (e) => mutate(JSON.parse(e.data as string) as SessionView);
+    es.onerror = () => es.close();
+    return () => es.close();
+  }, [id, active, mutate]);
+}
+
+function useNow(active: boolean): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (!active) return;
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, [active]);
+  return now;
+}
+
+export function SessionDetail({ id }: { id: string }) {
+  const router = useRouter();
+  const { data: s, error, mutate } = useSWR<SessionView, ApiError>(`/api/sessions/${id}`, fetchJson, {
+    refreshInterval: (latest) => (!latest || ACTIVE.has(latest.status) ? 2000 : 0),
+  });
+  const active = s ? ACTIVE.has(s.status) : false;
+  useLiveUpdates(id, active, (v) => void mutate(v, { revalidate: false }));
+  const now = useNow(active);
+  const [actionError, setActionError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function act(path: string, method = "POST") {
+    setBusy(true);
+    setActionError(null);
+    try {
+      await fetchJson(`/api/sessions/${id}${path}`, { method });
+      if (method === "DELETE") router.push("/");
+      else await mutate();
+    } catch (err) {
+      setActionError(err instanceof Error ? err.message : String(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  if (error) {
+    return (
+      <div className="rounded-2xl border border-stone-200 bg-white p-8 text-center" data-testid="not-found">
+        <p className="text-lg font-medium">{error.status === 404 ? "This recording does not exist, or it is not yours." : error.message}</p>
+        <Link href="/" className="mt-3 inline-block text-indigo-700 hover:underline">Back to your recordings</Link>
+      </div>
+    );
+  }
+  if (!s) return <p className="text-stone-500">Loading…</p>;
+
+  const since = s.startedAt ?? s.timeline?.find((t) => t.status === "queued")?.at ?? s.createdAt;
+  const end = s.finishedAt ? Date.parse(s.finishedAt) : now;
+  const elapsed = end - Date.parse(since);
+
+  return (
+    <div className="space-y-8">
+      <header className="space-y-2">
+        <Link href="/" className="text-sm text-stone-500 hover:text-stone-800">← All recordings</Link>
+        <div className="flex flex-wrap items-center gap-3">
+          <h1 className="text-2xl font-semibold tracking-tight" data-testid="title">{s.title}</h1>
+          <StatusBadge status={s.status} />
+        </div>
+        <p className="text-sm text-stone-500">
+          {s.fileName} · {formatBytes(s.fileSize)}
+          {s.durationSec ? ` · ${formatClock(s.durationSec)} of audio` : ""}
+          {s.transcriber ? ` · ${s.transcriber}` : ""}
+          {!s.audioAvailable && s.status === "completed" ? " · audio deleted" : ""}
+        </p>
+      </header>
+
+      <section className="space-y-5 rounded-2xl border border-stone-200 bg-white p-6 shadow-sm">
+        <StageTimeline session={s} />
+        <div>
+          <div className="mb-1 flex justify-between text-sm">
+            <span className="text-stone-700" data-testid="stage-label">
+              {s.status === "processing" && s.stage ? STAGE_LABEL[s.stage] : s.status === "queued" ? "Waiting for a worker" : s.status === "completed" ? "Done" : s.status === "awaiting_upload" ? "Waiting for the upload" : s.status === "failed" ? "Stopped" : "Cancelled"}
+              {s.attempt > 1 && active ? ` · attempt ${s.attempt}` : ""}
+            </span>
+            <span className="tabular-nums text-stone-500">
+              <span data-testid="progress">{s.progress}%</span> · {formatElapsed(elapsed)}
+              {s.finishedAt ? " total" : " elapsed"}
+            </span>
+          </div>
+          <div className="h-2.5 overflow-hidden rounded-full bg-stone-200" role="progressbar" aria-valuenow={s.progress} aria-valuemin={0} aria-valuemax={100}>
+            <div
+              className={`h-full rounded-full transition-[width] duration-500 ${s.status === "failed" ? "bg-red-500" : s.status === "completed" ? "bg-emerald-500" : "bg-indigo-600"}`}
+              style={{ width: `${s.progress}%` }}
+            />
+          </div>
+        </div>
+
+        {s.error && (
+          <div role="alert" data-testid="error" className={`rounded-lg px-4 py-3 text-sm ${s.status === "failed" ? "bg-red-50 text-red-800" : "bg-amber-50 text-amber-800"}`}>
+            {s.error}
+          </div>
+        )}
+        {actionError && <p role="alert" className="text-sm text-red-700">{actionError}</p>}
+
+        <div className="flex flex-wrap gap-3">
+          {(s.status === "failed" || s.status === "cancelled") && s.audioAvailable && (
+            <button disabled={busy} onClick={() => void act("/retry")} className="rounded-lg bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-700 disabled:opacity-50">
+              Retry
+            </button>
+          )}
+          {active && (
+            <button disabled={busy} onClick={() => void act("/cancel")} className="rounded-lg border border-stone-300 px-4 py-2 text-sm hover:bg-stone-50 disabled:opacity-50">
+              Cancel
+            </button>
+          )}
+          <button
+            disabled={busy}
+            onClick={() => confirm("Delete this recording, its transcript and analysis?") && void act("", "DELETE")}
+            className="rounded-lg px-4 py-2 text-sm text-red-700 hover:bg-red-50 disabled:opacity-50"
+          >
+            Delete
+          </button>
+        </div>
+
+        {s.timeline && s.timeline.length > 0 && (
+          <details className="text-sm">
+            <summary className="cursor-pointer text-stone-600">Activity log ({s.timeline.length})</summary>
+            <ol className="mt-2 space-y-1 font-mono text-xs text-stone-600" data-testid="activity-log">
+              {s.timeline.map((t, i) => (
+                <li key={i} className={t.error ? "text-red-700" : ""}>
+                  {new Date(t.at).toLocaleTimeString()} · {t.status}
+                  {t.stage ? `/${t.stage}` : ""} · {t.progress}%{t.attempt > 1 ? ` · attempt ${t.attempt}` : ""}
+                  {t.message ? ` · ${t.message}` : ""}
+                  {t.error ? ` · ${t.error}` : ""}
+                </li>
+              ))}
+            </ol>
+          </details>
+        )}
+      </section>
+
+      <TranscriptPanel session={s} />
+      {s.analysis && <AnalysisPanel analysis={s.analysis} />}
+    </div>
+  );
+}

@@ -1,0 +1,40 @@
+"use client";
+
+import type { SessionView } from "./api";
+import { download, toSrt, toText, toVtt } from "./exports";
+import { formatClock } from "./format";
+
+export function TranscriptPanel({ session }: { session: SessionView }) {
+  const t = session.transcript;
+  if (!t) return null;
+  const base = session.title.replace(/[^\w.-]+/g, "_") || "transcript";
+  return (
+    <section className="space-y-3" data-testid="transcript">
+      <div className="flex flex-wrap items-baseline justify-between gap-2">
+        <h2 className="text-xl font-semibold">Transcript</h2>
+        <div className="flex items-center gap-3 text-sm">
+          <span className="text-xs text-stone-500">{t.provider}</span>
+          <button className="text-indigo-700 hover:underline" onClick={() => download(`${base}.txt`, toText(t.segments), "text/plain")}>TXT</button>
+          <button className="text-indigo-700 hover:underline" onClick={() => download(`${base}.srt`, toSrt(t.segments), "application/x-subrip")}>SRT</button>
+          <button className="text-indigo-700 hover:underline" onClick={() => download(`${base}.vtt`, toVtt(t.segments), "text/vtt")}>VTT</button>
+          <button className="text-indigo-700 hover:underline" onClick={() => void navigator.clipboard?.writeText(t.text)}>Copy</button>
+        </div>
+      </div>
+      {t.segments.length === 0 ? (
+        <p className="rounded-xl bg-stone-100 px-4 py-3 text-stone-600">No speech was found in this recording.</p>
+      ) : (
+        <ol className="max-h-[32rem] divide-y divide-stone-100 overflow-y-auto rounded-2xl border border-stone-200 bg-white">
+          {t.segments.map((s, i) => (
+            <li key={i} className="flex gap-4 px-5 py-3" data-testid="segment">
+              <span className="w-16 shrink-0 pt-0.5 font-mono text-xs tabular-nums text-stone-500">{formatClock(s.start)}</span>
+              <p className="leading-relaxed">
+                {s.speaker && <span className="mr-2 rounded bg-stone-100 px-1.5 py-0.5 text-xs font-semibold text-stone-700">{s.speaker}</span>}
+                {s.text}
+              </p>
+            </li>
+          ))}
+        </ol>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,25 @@
+import type { NextConfig } from "next";
+
+const nextConfig: NextConfig = {
+  // Native addons and WASM stay out of the bundle; they are loaded from node_modules at run time,
+  // and only when selected (lib/providers.ts, db/client.ts).
+  serverExternalPackages: [
+    "@electric-sql/pglite",
+    "sherpa-onnx-node",
+    "sherpa-onnx-linux-x64",
+    "@ffmpeg-installer/ffmpeg",
+    "@ffprobe-installer/ffprobe",
+    "pg",
+  ],
+  // Migrations are read from disk at start-up.
+  outputFileTracingIncludes: {
+    "/api/**": ["./db/migrations/**/*"],
+  },
+  // The local model is only for the embedded default; never ship it to serverless functions.
+  outputFileTracingExcludes: {
+    "*": ["./.data/**/*", "node_modules/sherpa-onnx-*/**/*", "node_modules/@ffmpeg-installer/linux-ia32/**/*"],
+  },
+  poweredByHeader: false,
+};
+
+export default nextConfig;
