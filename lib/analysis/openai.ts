@@ -167,8 +167,9 @@ export function createOpenAIAnalyzer(options: OpenAIAnalyzerOptions): Analyzer {
     } catch (err) {
       throw classifyOpenAIError(err, { model, operation: "analysis" });
     }
-    const choice = completion.choices[0];
-    if (!choice) throw new TransientError(`${name} returned no answer`);
+    // Compatible servers (and proxies in front of them) can answer 200 with something that is not a completion.
+    const choice = Array.isArray(completion.choices) ? completion.choices[0] : undefined;
+    if (!choice?.message) throw new TransientError(`${name} returned no answer`);
     const { message, finish_reason: finish } = choice;
     if (message.refusal) {
       // Asking again gets the same refusal; the transcript is kept, only the analysis is missing.
