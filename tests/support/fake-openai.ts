@@ -384,9 +384,12 @@ function sentencesOf(request: ChatRequest): string[] {
     .filter((m) => m.role === "user")
     .map((m) => (typeof m.content === "string" ? m.content : Array.isArray(m.content) ? m.content.map((c) => c.text ?? "").join(" ") : ""))
     .join("\n")
+    // Headings such as "Transcript:" introduce the text, they are not part of it.
+    .replace(/^[^\n]{0,60}:[ \t]*$/gm, "")
     .replace(/^\[[\d:]+\](\s+[^:\s]{1,20}:)?/gm, "")
     .replace(/\s+/g, " ");
-  return (text.match(/[^.!?]+[.!?]+/g) ?? [text]).map((s) => s.trim()).filter(Boolean);
+  // A split, not a match: matching sentences backtracks quadratically on long unpunctuated text.
+  return text.split(/(?<=[.!?])\s+/).map((s) => s.trim()).filter(Boolean);
 }
 
 function systemText(request: ChatRequest): string {
