@@ -1,1 +1,4 @@
-export const dashboardHtml = `<!doctype html><title>engine</title><p>todo</p>`;
+import fs from "node:fs";
+
+/** The dashboard: one static page that reads the JSON API (see README). */
+export const dashboardHtml = fs.readFileSync(new URL("./dashboard.html", import.meta.url), "utf8");

@@ -468,10 +468,16 @@ export class Scheduler {
     }
     // A function-level error (thrown outside any step), or a function the app does not know (yet).
     const message = errMessage(payload);
-    if (/could not find function|function not found|no function/i.test(message) && item.transportFailures < 3) {
+    if (/was not found in this app|could not find function|function not found/i.test(message) && item.transportFailures < 3) {
       item.transportFailures++;
       this.log(`run ${run.id}: app does not know ${fn.id}; re-syncing`);
-      void this.syncApp(this.appUrlOf(fn)).finally(() => this.enqueueAt(Date.now() + this.backoff(0), item));
+      void this.syncApp(this.appUrlOf(fn)).finally(() => {
+        if (TERMINAL.has(run.status)) return;
+        if (!this.functions.has(fn.id)) {
+          return this.finishRun(run, "failed", { error: { name: "Error", message: `function ${fn.id} no longer exists in the app` } });
+        }
+        this.enqueueAt(Date.now() + this.backoff(0), item);
+      });
       return;
     }
     const next = item.attempt + 1;
