@@ -1,0 +1,135 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { probe } from "@/lib/audio/probe";
+import { PermanentError } from "@/lib/errors";
+import {
+  createLocalTranscriber,
+  disposeLocalTranscriber,
+  LocalModelMissingError,
+  preloadLocalModel,
+} from "@/lib/transcription/local";
+import type { TranscriptionResult } from "@/lib/transcription/types";
+import { wordErrorRate } from "@/lib/transcription/wer";
+import { buildLongRecording, ensureFixtures, type Fixtures } from "@/scripts/fixtures-lib";
+import { ensureLocalModel } from "@/scripts/setup-model";
+
+let fx: Fixtures;
+const transcriber = createLocalTranscriber();
+
+async function transcribe(filePath: string): Promise<{ result: TranscriptionResult; durationSec: number }> {
+  const { durationSec } = await probe(filePath);
+  return { result: await transcriber.transcribe({ filePath, durationSec }), durationSec };
+}
+
+function expectWellFormed(result: TranscriptionResult, durationSec: number): void {
+  let prevEnd = 0;
+  for (const s of result.segments) {
+    expect(s.start).toBeGreaterThanOrEqual(prevEnd);
+    expect(s.end).toBeGreaterThan(s.start);
+    expect(s.end).toBeLessThanOrEqual(durationSec + 0.05);
+    expect(s.end - s.start).toBeLessThanOrEqual(30);
+    expect(s.text).toBe(s.text.trim());
+    expect(s.text).not.toMatch(/\s{2,}/);
+    prevEnd = s.end;
+  }
+  expect(result.text).toBe(result.segments.map((s) => s.text).join(" "));
+}
+
+beforeAll(async () => {
+  [fx] = await Promise.all([ensureFixtures(), ensureLocalModel()]);
+  await preloadLocalModel();
+});
+afterAll(() => disposeLocalTranscriber());
+
+describe("local:moonshine-tiny", () => {
+  it("declares its name and limits", () => {
+    expect(transcriber.name).toBe("local:moonshine-tiny");
+    expect(transcriber.limits.maxSeconds).toBe(600);
+    expect(transcriber.limits.maxBytes).toBeGreaterThan(100 * 1024 * 1024);
+  });
+
+  it.each(["wav", "mp3", "webm"] as const)("transcribes human LibriVox speech (%s) with WER < 0.2", async (kind) => {
+    const { result, durationSec } = await transcribe(fx.librivox[kind]);
+    const wer = wordErrorRate(fx.librivox.text, result.text);
+    expect(wer, result.text).toBeLessThan(0.2);
+    expect(result.language).toBe("en");
+    expectWellFormed(result, durationSec);
+  });
+
+  it("transcribes synthetic espeak speech with WER < 0.25, one segment per window", async () => {
+    const { result, durationSec } = await transcribe(fx.espeak.path);
+    expect(wordErrorRate(fx.espeak.text, result.text), result.text).toBeLessThan(0.25);
+    // 31 s of audio is cut at one of its pauses into two windows.
+    expect(result.segments.length).toBe(2);
+    // The gap between the two segments is one of the inserted pauses.
+    const [first, second] = result.segments;
+    const gapEnd = second?.start ?? 0;
+    const gapStart = first?.end ?? 0;
+    expect(fx.espeak.pauses.some((p) => gapStart <= p.end && gapEnd >= p.start)).toBe(true);
+    expectWellFormed(result, durationSec);
+  });
+
+  it("returns an empty transcript for silence", async () => {
+    const { result } = await transcribe(fx.silence);
+    expect(result.text).toBe("");
+    expect(result.segments).toEqual([]);
+  });
+
+  it("keeps the event loop responsive while it decodes", async () => {
+    let last = performance.now();
+    let maxLag = 0;
+    const timer = setInterval(() => {
+      const now = performance.now();
+      maxLag = Math.max(maxLag, now - last - 10);
+      last = now;
+    }, 10);
+    try {
+      await transcribe(fx.espeak.path);
+    } finally {
+      clearInterval(timer);
+    }
+    expect(maxLag).toBeLessThan(200);
+  });
+
+  it("queues concurrent calls and gives each its own result", async () => {
+    const [a, b] = await Promise.all([transcribe(fx.librivox.mp3), transcribe(fx.silence)]);
+    expect(wordErrorRate(fx.librivox.text, a.result.text)).toBeLessThan(0.2);
+    expect(b.result.segments).toEqual([]);
+  });
+
+  it("stops at the next window when aborted", async () => {
+    const ac = new AbortController();
+    ac.abort(new Error("cancelled by the person"));
+    await expect(
+      transcriber.transcribe({ filePath: fx.espeak.path, durationSec: 31, signal: ac.signal }),
+    ).rejects.toThrow();
+  });
+
+  it(
+    "transcribes a 3-minute recording in windows with ordered timestamps",
+    async () => {
+      const long = await buildLongRecording({ minutes: 3 });
+      const { result, durationSec } = await transcribe(long.path);
+      expect(result.segments.length).toBeGreaterThanOrEqual(Math.floor(durationSec / 30));
+      expectWellFormed(result, durationSec);
+      expect(wordErrorRate(long.referenceText, result.text)).toBeLessThan(0.2);
+    },
+    180_000,
+  );
+
+  it("fails loudly, but not permanently, when the model is missing", async () => {
+    const empty = await mkdtemp(path.join(os.tmpdir(), "murmur-nomodel-"));
+    try {
+      const err: unknown = await createLocalTranscriber({ modelDir: empty })
+        .transcribe({ filePath: fx.silence, durationSec: 5 })
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(LocalModelMissingError);
+      expect(err).not.toBeInstanceOf(PermanentError);
+      expect((err as Error).message).toBe(`Local model not found in ${empty}: run npm run setup:model`);
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
+  });
+});
