@@ -144,8 +144,8 @@ export function createOpenAITranscriber(options: OpenAITranscriberOptions): Tran
       try {
         size = (await fs.promises.stat(input.filePath)).size;
       } catch (err) {
-        // The file is produced by an earlier step; its absence here is not something OpenAI can fix.
-        throw new PermanentError(`audio chunk not readable: ${input.filePath}`, { cause: err });
+        // The chunk is fetched or cut by the step that calls us; a re-run of that step brings it back.
+        throw new TransientError(`audio chunk not readable: ${input.filePath}`, { cause: err });
       }
       if (size > limits.maxBytes) {
         throw new PermanentError(
