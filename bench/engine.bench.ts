@@ -1,0 +1,174 @@
+/**
+ * Benchmark of the local Inngest-compatible engine (engine/), driven by the real `inngest` SDK.
+ *   npm run bench:engine
+ * Prints:
+ *   - the engine's overhead per step: median ms between consecutive step completions of a 20-step
+ *     function whose steps do nothing (engine + HTTP + the SDK's replay of memoized steps);
+ *   - the throughput of 200 concurrent runs of a 3-step function with a concurrency limit of 10
+ *     (runs/s), and the highest concurrency the app observed (must not exceed the limit).
+ * Writes the figures to bench/results/engine.json.
+ * The engine runs as its own process (as in development), the app in this one.
+ */
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import http from "node:http";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { Inngest } from "inngest";
+import { serve } from "inngest/node";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const LIMIT = 10;
+const RUNS = 200;
+const STEPS = 20;
+const SEQUENTIAL_RUNS = 20;
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = net.createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
+
+async function main() {
+  const enginePort = await freePort();
+  const base = `http://127.0.0.1:${enginePort}`;
+  const noop = () => {};
+  const inngest = new Inngest({ id: "bench", isDev: true, baseUrl: base, logger: { info: noop, warn: noop, error: noop, debug: noop } });
+  let active = 0;
+  let maxActive = 0;
+  const functions = [
+    inngest.createFunction({ id: "twenty", triggers: [{ event: "bench/twenty" }] }, async ({ step }) => {
+      let x = 0;
+      for (let i = 0; i < STEPS; i++) x = await step.run(`s${i}`, () => x + 1);
+      return x;
+    }),
+    inngest.createFunction({ id: "three", concurrency: { limit: LIMIT }, triggers: [{ event: "bench/three" }] }, async ({ step }) => {
+      for (const id of ["a", "b", "c"]) {
+        await step.run(id, async () => {
+          active++;
+          maxActive = Math.max(maxActive, active);
+          await sleep(1);
+          active--;
+          return id;
+        });
+      }
+    }),
+  ];
+  // Time spent inside the SDK's serve handler (the app's share of each step, not the engine's).
+  const appTimes: number[] = [];
+  const handler = serve({ client: inngest, functions });
+  const server = http.createServer((req, res) => {
+    const t = performance.now();
+    res.on("finish", () => appTimes.push(performance.now() - t));
+    void handler(req, res);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  const appUrl = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/api/inngest`;
+
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "engine-bench-"));
+  const engine = spawn(
+    process.execPath,
+    ["--import", "tsx", path.join(ROOT, "engine/src/main.ts"), "--port", String(enginePort), "--app-url", appUrl, "--data-dir", dataDir, "--quiet"],
+    { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const get = async (p: string) => (await fetch(base + p)).json() as Promise<any>;
+  const send = async (events: unknown) =>
+    (await fetch(base + "/e/bench", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(events) })).json() as Promise<{ ids: string[] }>;
+  try {
+    for (;;) {
+      try {
+        if ((await get("/health")).functions === 2) break;
+      } catch {
+        /* not up yet */
+      }
+      await sleep(100);
+    }
+    const runOf = async (eventId: string) => {
+      for (;;) {
+        const { runs } = await get(`/api/runs?eventId=${eventId}`);
+        if (runs[0] && ["completed", "failed", "cancelled"].includes(runs[0].status)) return runs[0];
+        await sleep(5);
+      }
+    };
+
+    // 1. overhead per step
+    appTimes.length = 0;
+    const gaps: number[] = [];
+    const perRun: number[] = [];
+    for (let i = 0; i < SEQUENTIAL_RUNS + 3; i++) {
+      const { ids } = await send({ name: "bench/twenty", data: {} });
+      const run = await runOf(ids[0]!);
+      if (run.status !== "completed") throw new Error(`run ${run.id} ${run.status}`);
+      if (i < 3) continue; // warm-up
+      const { steps } = await get(`/api/runs/${run.id}`);
+      const ends = steps.map((s: { endedAt: string }) => Date.parse(s.endedAt)).sort((a: number, b: number) => a - b);
+      let prev = Date.parse(run.startedAt);
+      for (const e of ends) {
+        gaps.push(e - prev);
+        prev = e;
+      }
+      perRun.push(run.durationMs);
+    }
+
+    const appPerStep = median(appTimes);
+    // 2. throughput with the concurrency limit held
+    appTimes.length = 0;
+    const t0 = performance.now();
+    const { ids } = await send(Array.from({ length: RUNS }, (_, i) => ({ name: "bench/three", data: { i } })));
+    let done = 0;
+    while (done < RUNS) {
+      const h = await get("/health");
+      done = (h.runs.completed ?? 0) - SEQUENTIAL_RUNS - 3;
+      if ((h.runs.failed ?? 0) > 0) throw new Error("a run failed");
+      if (done < RUNS) await sleep(10);
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const appBusy = appTimes.reduce((a, b) => a + b, 0) / 1000;
+
+    const results = {
+      date: new Date().toISOString(),
+      node: process.version,
+      cpus: os.cpus().length,
+      overheadPerStepMs: { median: median(gaps), p90: pct(gaps, 0.9), samples: gaps.length, sdkHandlerMedianMs: +appPerStep.toFixed(2) },
+      twentyStepRunMs: { median: median(perRun) },
+      throughput: { runs: ids.length, stepsPerRun: 3, concurrencyLimit: LIMIT, maxObservedConcurrency: maxActive, seconds: +seconds.toFixed(2), runsPerSecond: +(RUNS / seconds).toFixed(1), sdkRequests: appTimes.length },
+    };
+    console.log(`engine overhead per step (20 trivial steps): median ${results.overheadPerStepMs.median} ms, p90 ${results.overheadPerStepMs.p90} ms (${gaps.length} steps)`);
+    console.log(
+      `  of which inside the SDK's serve handler (replaying memoized steps): median ${appPerStep.toFixed(1)} ms per request; engine + HTTP ≈ ${(median(gaps) - appPerStep).toFixed(1)} ms`,
+    );
+    console.log(`20-step run: median ${results.twentyStepRunMs.median} ms`);
+    console.log(
+      `throughput: ${RUNS} concurrent runs of a 3-step function, limit ${LIMIT}: ${results.throughput.runsPerSecond} runs/s (${results.throughput.seconds} s; max observed concurrency ${maxActive})`,
+    );
+    console.log(`  ${appTimes.length} SDK requests; the app spent ${appBusy.toFixed(1)} s handling them (summed over concurrent requests)`);
+    if (maxActive > LIMIT) throw new Error(`concurrency limit broken: ${maxActive} > ${LIMIT}`);
+    fs.mkdirSync(path.join(ROOT, "bench/results"), { recursive: true });
+    fs.writeFileSync(path.join(ROOT, "bench/results/engine.json"), JSON.stringify(results, null, 2) + "\n");
+  } finally {
+    engine.kill("SIGTERM");
+    server.close();
+    server.closeAllConnections();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
