@@ -20,6 +20,8 @@ const nextConfig: NextConfig = {
     "*": ["./.data/**/*", "node_modules/sherpa-onnx-*/**/*", "node_modules/@ffmpeg-installer/linux-ia32/**/*"],
   },
   poweredByHeader: false,
+  // Lets the e2e tests and the benchmarks build side by side without sharing one output folder.
+  distDir: process.env.NEXT_DIST_DIR || ".next",
 };
 
 export default nextConfig;
