@@ -104,7 +104,8 @@ export async function runTool(tool: Tool, args: readonly string[], options: RunO
   const bin = await resolveTool(tool);
   options.signal?.throwIfAborted();
   return new Promise<RunResult>((resolve, reject) => {
-    const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"], signal: options.signal });
+    // The binary is found at run time; without the hint Next.js traces the whole project into the build.
+    const child = spawn(/*turbopackIgnore: true*/ bin, args, { stdio: ["ignore", "pipe", "pipe"], signal: options.signal });
     const out: Buffer[] = [];
     const tail: string[] = [];
     let partial = "";

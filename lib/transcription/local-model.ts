@@ -24,7 +24,8 @@ export const TOKENS_FILE = "tokens.txt";
 
 export function defaultModelDir(): string {
   const c = config();
-  return path.resolve(c.MOONSHINE_MODEL_DIR ?? path.join(c.dataDir, "models", "moonshine-tiny"));
+  // turbopackIgnore: the model lives outside the build; Next.js must not trace it (or the project) in.
+  return path.resolve(/*turbopackIgnore: true*/ c.MOONSHINE_MODEL_DIR ?? path.join(c.dataDir, "models", "moonshine-tiny"));
 }
 
 export interface ModelPaths {
@@ -37,9 +38,9 @@ export interface ModelPaths {
 export function modelPaths(dir: string = defaultModelDir()): ModelPaths {
   return {
     dir,
-    encoder: path.join(dir, MOONSHINE_FILES.encoder.name),
-    decoder: path.join(dir, MOONSHINE_FILES.decoder.name),
-    tokens: path.join(dir, TOKENS_FILE),
+    encoder: path.join(/*turbopackIgnore: true*/ dir, MOONSHINE_FILES.encoder.name),
+    decoder: path.join(/*turbopackIgnore: true*/ dir, MOONSHINE_FILES.decoder.name),
+    tokens: path.join(/*turbopackIgnore: true*/ dir, TOKENS_FILE),
   };
 }
 
