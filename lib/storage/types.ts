@@ -52,6 +52,7 @@ export const blobKeys = {
 /** Keeps a recognisable name but only characters that are safe in paths and URLs. */
 export function safeFileName(name: string): string {
   const base = name.split(/[\\/]/).pop() ?? "audio";
-  const cleaned = base.normalize("NFKD").replace(/[^\w.-]+/g, "_").replace(/^[._]+/, "").slice(-120);
+  // NFKD splits "é" into "e" + a combining accent; dropping the marks keeps "Reunion", not "Re_union".
+  const cleaned = base.normalize("NFKD").replace(/\p{M}+/gu, "").replace(/[^\w.-]+/g, "_").replace(/^[._]+/, "").slice(-120);
   return cleaned || "audio";
 }
