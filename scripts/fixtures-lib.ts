@@ -71,7 +71,9 @@ async function make(name: string, build: (tmp: string) => Promise<void>): Promis
   return final;
 }
 
-const ffmpeg = (args: string[]) => runTool("ffmpeg", ["-nostdin", "-y", "-v", "error", ...args]);
+const ffmpeg = async (args: string[]): Promise<void> => {
+  await runTool("ffmpeg", ["-nostdin", "-y", "-v", "error", ...args]);
+};
 /** Output options then the file; bitexact keeps version strings out, so reruns give the same bytes. */
 const out = (file: string, ...opts: string[]) => [...opts, "-fflags", "+bitexact", "-flags:a", "+bitexact", file];
 
