@@ -69,6 +69,7 @@ export function runSummary(store: Store, run: RunRec) {
     stepCount: steps.length,
     output: run.output,
     error: run.error,
+    errors: (run.errors ?? []).map((e) => ({ attempt: e.attempt, at: new Date(e.at).toISOString(), error: e.error })),
     parentRunId: run.parentRunId ?? null,
     rerunOf: run.rerunOf ?? null,
   };

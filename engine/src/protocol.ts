@@ -8,8 +8,8 @@ export class SdkClient {
 
   constructor(private readonly maxStepMs: number) {
     this.agent = new Agent({
-      headersTimeout: maxStepMs + 5_000,
-      bodyTimeout: maxStepMs + 5_000,
+      headersTimeout: maxStepMs,
+      bodyTimeout: maxStepMs,
       connectTimeout: 10_000,
       keepAliveTimeout: 4_000,
       connections: 256,
@@ -23,7 +23,7 @@ export class SdkClient {
         dispatcher: this.agent,
         headers: { "content-type": "application/json", ...headers },
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.maxStepMs + 10_000),
+        signal: AbortSignal.timeout(this.maxStepMs + 1_000),
       });
       const text = await res.body.text();
       const h: Record<string, string> = {};
@@ -32,6 +32,10 @@ export class SdkClient {
       return { kind: "http", status: res.statusCode, headers: h, text, fromSdk: "x-inngest-sdk" in h };
     } catch (e) {
       const err = e as Error & { code?: string; cause?: { code?: string } };
+      const code = err.code ?? err.cause?.code ?? err.name;
+      if (/TIMEOUT|TimeoutError|AbortError/i.test(code)) {
+        return { kind: "timeout", error: `no reply within the max step duration (${this.maxStepMs} ms)` };
+      }
       return { kind: "transport", error: `${err.code ?? err.cause?.code ?? err.name}: ${err.message}` };
     }
   }
@@ -43,7 +47,8 @@ export class SdkClient {
 
 export type SdkReply =
   | { kind: "http"; status: number; headers: Record<string, string>; text: string; fromSdk: boolean }
-  | { kind: "transport"; error: string };
+  | { kind: "transport"; error: string }
+  | { kind: "timeout"; error: string };
 
 export function parseJson(text: string): unknown {
   try {

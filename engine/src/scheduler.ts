@@ -49,7 +49,8 @@ export class Scheduler {
   private pollTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private pumping = false;
-  private readonly idle = new Set<() => void>();
+  /** Ids of runs that are not finished (events are matched against these only). */
+  private readonly active = new Set<string>();
 
   constructor(
     private readonly store: Store,
@@ -97,6 +98,7 @@ export class Scheduler {
     for (const run of this.store.runs.values()) {
       if (TERMINAL.has(run.status)) continue;
       n++;
+      this.active.add(run.id);
       let pending = 0;
       for (const step of this.store.stepsOf(run.id).values()) {
         switch (step.status) {
@@ -229,8 +231,9 @@ export class Scheduler {
   }
 
   private route(ev: EventRec): void {
+    const live = [...this.active].map((id) => this.store.runs.get(id)!).filter((r) => r && !TERMINAL.has(r.status));
     // 1. waitForEvent
-    for (const run of this.store.runs.values()) {
+    for (const run of live) {
       if (TERMINAL.has(run.status)) continue;
       for (const step of this.store.stepsOf(run.id).values()) {
         if (step.status !== "waiting" || !step.wait || step.wait.event !== ev.name) continue;
@@ -240,7 +243,7 @@ export class Scheduler {
       }
     }
     // 2. cancelOn
-    for (const run of this.store.runs.values()) {
+    for (const run of live) {
       if (TERMINAL.has(run.status)) continue;
       const fn = this.functions.get(run.fnId);
       if (!fn) continue;
@@ -276,6 +279,7 @@ export class Scheduler {
       ...extra,
     };
     this.store.putRun(run);
+    this.active.add(run.id);
     this.enqueueDiscovery(run);
     return run;
   }
@@ -362,7 +366,6 @@ export class Scheduler {
           if (r <= 0) this.inFlightByRun.delete(run.id);
           else this.inFlightByRun.set(run.id, r);
           this.pump();
-          this.notifyIdle();
         });
       }
     } finally {
@@ -373,10 +376,6 @@ export class Scheduler {
   /** Number of executing SDK requests (for tests and the dashboard). */
   stats(): { inFlight: number; ready: number; buckets: Record<string, number> } {
     return { inFlight: this.inFlight, ready: this.ready.length, buckets: Object.fromEntries(this.inFlightByBucket) };
-  }
-
-  private notifyIdle(): void {
-    if (this.inFlight === 0) for (const f of this.idle) f();
   }
 
   // ───────────────────────────── execution ─────────────────────────────
@@ -436,6 +435,17 @@ export class Scheduler {
   }
 
   private handleReply(fn: FnConfig, run: RunRec, item: WorkItem, reply: SdkReply, started: number): void {
+    // A step that outlived the max step duration: a failed attempt like any other error.
+    if (reply.kind === "timeout") {
+      const error = { name: "TimeoutError", message: reply.error };
+      if (item.stepId !== "step") {
+        const step = this.store.stepsOf(run.id).get(item.stepId);
+        if (step && step.status !== "completed" && step.status !== "failed") {
+          return this.handleOp(fn, run, item, { id: step.hash, op: "StepError", name: step.name, userland: { id: step.id }, error }, {}, started);
+        }
+      }
+      return this.handleReply(fn, run, item, { kind: "http", status: 500, headers: {}, text: JSON.stringify(error), fromSdk: true }, started);
+    }
     // The app is down, restarting, or answered with something that is not the SDK (a framework error page).
     if (reply.kind === "transport" || !reply.fromSdk) {
       const why = reply.kind === "transport" ? reply.error : `HTTP ${reply.status} without x-inngest-sdk header`;
@@ -486,6 +496,7 @@ export class Scheduler {
     }
     const delay = this.backoff(item.attempt, headers);
     run.attempts = next;
+    (run.errors ??= []).push({ attempt: item.attempt, at: Date.now(), error: payload });
     this.store.putRun(run);
     this.log(`run ${run.id}: function errored (attempt ${next}/${this.maxAttempts(fn)}): ${message}; retrying in ${fmtMs(delay)}`);
     this.markRetrying(run, { ...item, attempt: next });
@@ -683,6 +694,7 @@ export class Scheduler {
 
   private finishRun(run: RunRec, status: "completed" | "failed" | "cancelled", r: { output?: unknown; error?: unknown }): void {
     if (TERMINAL.has(run.status)) return;
+    this.active.delete(run.id);
     run.status = status;
     run.endedAt = Date.now();
     if ("output" in r) run.output = r.output;

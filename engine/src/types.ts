@@ -98,6 +98,8 @@ export interface RunRec {
   cancelReason?: string;
   /** Function-level attempts used (500s from the SDK outside steps). */
   attempts: number;
+  /** Function-level errors that were retried (thrown outside steps, timeouts of the discovery request). */
+  errors?: { attempt: number; at: number; error: Json }[];
 }
 
 export const TERMINAL: ReadonlySet<RunStatus> = new Set(["completed", "failed", "cancelled"]);

@@ -1,0 +1,69 @@
+import { describe, expect, it } from "vitest";
+import { parseArgs } from "../src/config.js";
+import { checkExpression, evaluate, evaluateValue, nameMatches } from "../src/expressions.js";
+import { parseWhen, ulid } from "../src/util.js";
+
+describe("expressions (the CEL subset the SDK generates)", () => {
+  const event = { name: "a/b", data: { id: "x1", n: 3, nested: { k: "v" } } };
+  it("evaluates onFailure, match and if expressions", () => {
+    expect(evaluate("event.data.function_id == 'app-fn'", { event: { data: { function_id: "app-fn" } } })).toBe(true);
+    expect(evaluate("event.data.function_id == 'app-fn'", { event: { data: { function_id: "app-other" } } })).toBe(false);
+    expect(evaluate("event.data.id == async.data.id", { event, async: { data: { id: "x1" } } })).toBe(true);
+    expect(evaluate("async.data.id == event.data.id", { event, async: { data: { id: "x2" } } })).toBe(false);
+    expect(evaluate("event.data.n > 2 && (event.data.nested.k == \"v\" || false)", { event })).toBe(true);
+    expect(evaluate("!(event.data.n >= 4)", { event })).toBe(true);
+    expect(evaluate("event.data.missing == async.data.missing", { event, async: { data: {} } })).toBe(false);
+    expect(evaluate(undefined, {})).toBe(true);
+    expect(evaluateValue("event.data.nested.k", { event })).toBe("v");
+  });
+  it("reports expressions it cannot read", () => {
+    expect(checkExpression("size(event.data.list) > 1")).toMatch(/unsupported/);
+    expect(checkExpression("event.data.a == 'b'")).toBeUndefined();
+    expect(evaluate("size(event.data.list) > 1", { event })).toBe(false);
+  });
+  it("matches event names with wildcards", () => {
+    expect(nameMatches("session/*", "session/uploaded")).toBe(true);
+    expect(nameMatches("session/*", "sessions/uploaded")).toBe(false);
+    expect(nameMatches("session/uploaded", "session/uploaded")).toBe(true);
+    expect(nameMatches("*", "anything/at.all")).toBe(true);
+  });
+});
+
+describe("durations and ids", () => {
+  it("parses the SDK's time strings and ISO dates", () => {
+    expect(parseWhen("2s", 0)).toBe(2000);
+    expect(parseWhen("1h30m", 0)).toBe(5_400_000);
+    expect(parseWhen("1d2h3m4s", 0)).toBe(86_400_000 + 7_200_000 + 180_000 + 4000);
+    expect(parseWhen("2026-01-01T00:00:00.000Z", 0)).toBe(Date.parse("2026-01-01T00:00:00.000Z"));
+    expect(parseWhen("soon", 0)).toBeUndefined();
+  });
+  it("makes sortable unique run ids", () => {
+    const ids = Array.from({ length: 1000 }, () => ulid());
+    expect(new Set(ids).size).toBe(1000);
+    expect([...ids].sort()).toEqual(ids);
+  });
+});
+
+describe("configuration", () => {
+  it("has the dev server's defaults", () => {
+    const c = parseArgs([], {});
+    expect(c).toMatchObject({ host: "127.0.0.1", port: 8288, appUrls: ["http://localhost:3000/api/inngest"], dataDir: ".data/engine" });
+    expect(c.maxStepMs).toBeGreaterThan(300_000);
+  });
+  it("reads env, then flags (flags win), with several app URLs", () => {
+    const c = parseArgs(["--port=9000", "-u", "http://a/api/inngest", "--app-url", "http://b/api/inngest"], {
+      INNGEST_ENGINE_PORT: "7000",
+      INNGEST_ENGINE_APP_URLS: "http://x/api/inngest,http://y/api/inngest",
+      INNGEST_ENGINE_BACKOFF_BASE_MS: "5",
+    });
+    expect(c.port).toBe(9000);
+    expect(c.appUrls).toEqual(["http://a/api/inngest", "http://b/api/inngest"]);
+    expect(c.backoffBaseMs).toBe(5);
+    expect(parseArgs([], { INNGEST_ENGINE_APP_URLS: "http://x/api/inngest,http://y/api/inngest" }).appUrls).toHaveLength(2);
+  });
+  it("rejects bad values with a readable message", () => {
+    expect(() => parseArgs(["--port", "-3"], {})).toThrow(/port/);
+    expect(() => parseArgs(["--app-url", "not a url"], {})).toThrow(/appUrls/);
+    expect(() => parseArgs(["--what"], {})).toThrow(/unknown option/);
+  });
+});
