@@ -10,11 +10,16 @@
  * parallel test workers may call ensureFixtures() at the same time.
  */
 import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { access, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { runTool } from "@/lib/audio/ffmpeg";
 
 export const FIXTURES_DIR = path.resolve(import.meta.dirname, "..", "tests", "fixtures", "generated");
+
+const inDir = (name: string) => path.join(FIXTURES_DIR, name);
+/** Per process and per module instance: vitest's thread pool shares one pid between test files. */
+const uniq = `${process.pid}-${randomUUID().slice(0, 8)}`;
 
 const LIBRIVOX_DIR = "/usr/share/pocketsphinx/test/data/librivox";
 
@@ -61,7 +66,7 @@ async function make(name: string, build: (tmp: string) => Promise<void>): Promis
   const final = path.join(FIXTURES_DIR, name);
   if (await exists(final)) return final;
   const ext = path.extname(name);
-  const tmp = path.join(FIXTURES_DIR, `.tmp-${process.pid}-${path.basename(name, ext)}${ext}`);
+  const tmp = path.join(FIXTURES_DIR, `.tmp-${uniq}-${path.basename(name, ext)}${ext}`);
   try {
     await build(tmp);
     await rename(tmp, final);
@@ -127,7 +132,6 @@ async function librivoxSources(): Promise<{ wavs: string[]; text: string }> {
   return { wavs, text: sentences.join(" ") };
 }
 
-const inDir = (name: string) => path.join(FIXTURES_DIR, name);
 
 let pending: Promise<Fixtures> | undefined;
 
@@ -156,7 +160,7 @@ async function generate(): Promise<Fixtures> {
   // (b) synthetic speech with known pauses
   const espeakText = ESPEAK_SENTENCES.join(" ");
   const espeakWav = await make("espeak.wav", async (tmp) => {
-    const parts = ESPEAK_SENTENCES.map((_, i) => inDir(`.tmp-${process.pid}-sentence-${i}.wav`));
+    const parts = ESPEAK_SENTENCES.map((_, i) => inDir(`.tmp-${uniq}-sentence-${i}.wav`));
     try {
       for (const [i, s] of ESPEAK_SENTENCES.entries()) await espeak(s, parts[i] ?? "");
       await joinWithPauses(parts, ESPEAK_PAUSE_SEC, tmp);
@@ -170,7 +174,7 @@ async function generate(): Promise<Fixtures> {
     const pauses: Array<{ start: number; end: number }> = [];
     let t = 0;
     for (const [i, s] of ESPEAK_SENTENCES.entries()) {
-      const one = inDir(`.tmp-${process.pid}-len-${i}.wav`);
+      const one = inDir(`.tmp-${uniq}-len-${i}.wav`);
       await espeak(s, one);
       t += await durationOf(one);
       await rm(one, { force: true });
@@ -239,7 +243,7 @@ export interface LongRecording {
 export async function buildLongRecording(options: { minutes: number; dest?: string }): Promise<LongRecording> {
   const fx = await ensureFixtures();
   const unit = await make("long-unit.mp3", async (tmp) => {
-    const wav = inDir(`.tmp-${process.pid}-unit.wav`);
+    const wav = inDir(`.tmp-${uniq}-unit.wav`);
     try {
       await joinWithPauses([fx.librivox.wav, fx.espeak.path], 2, wav);
       // Trailing pause so repeats are separated too.
@@ -264,7 +268,7 @@ export async function buildLongRecording(options: { minutes: number; dest?: stri
   let finalPath: string;
   if (options.dest) {
     await mkdir(path.dirname(options.dest), { recursive: true });
-    const tmp = `${options.dest}.tmp-${process.pid}.mp3`;
+    const tmp = `${options.dest}.tmp-${uniq}.mp3`;
     await build(tmp);
     await rename(tmp, options.dest);
     finalPath = options.dest;

@@ -7,13 +7,16 @@
  * Idempotent: returns at once when the files are already there.
  */
 import { spawn } from "node:child_process";
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readdir, rename, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { defaultModelDir, hasModel, modelPaths, MOONSHINE_FILES } from "@/lib/transcription/local-model";
+
+/** Staging suffix; unique per call site's module instance, since test workers may share a pid. */
+const uniq = `${process.pid}-${randomUUID().slice(0, 8)}`;
 
 const PACKAGE = "@moonshine-ai/moonshine-js@0.1.29";
 const MODEL_PATH_IN_PACKAGE = "package/dist/model/tiny/quantized";
@@ -77,11 +80,11 @@ export async function ensureLocalModel(dir: string = defaultModelDir(), log: (m:
       const digest = await sha256(extracted);
       if (digest !== f.sha256) throw new Error(`${f.name}: sha256 ${digest}, expected ${f.sha256}`);
       // Staged next to the target, then renamed: a reader never sees a partial file.
-      const staged = path.join(dir, `.${f.name}.${process.pid}`);
+      const staged = path.join(dir, `.${f.name}.${uniq}`);
       await copyFile(extracted, staged); // tmpdir may be another filesystem
       await rename(staged, path.join(dir, f.name));
     }
-    const stagedTokens = `${p.tokens}.${process.pid}`;
+    const stagedTokens = `${p.tokens}.${uniq}`;
     await writeFile(stagedTokens, await buildTokens());
     await rename(stagedTokens, p.tokens);
     log(`Moonshine tiny installed in ${dir}`);

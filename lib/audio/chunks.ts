@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { runTool } from "./ffmpeg";
@@ -80,7 +81,7 @@ export async function encodeChunk(
   if (!(length > 0)) throw new RangeError(`empty chunk range ${range.start}–${range.end}`);
   await mkdir(path.dirname(destPath), { recursive: true });
   // A retried step must never see a half-written chunk.
-  const tmp = `${destPath}.${process.pid}.${Date.now()}.part`;
+  const tmp = `${destPath}.${randomUUID()}.part`;
   try {
     await runTool(
       "ffmpeg",
