@@ -186,7 +186,18 @@ export function extractDecisions(sentences: readonly string[]): string[] {
     if (UNDECIDED_RE.test(s) || CONDITIONAL_BEFORE_RE.test(s.slice(0, m.index))) continue;
     out.push(s.trim());
   }
-  return out;
+  return uniqueBy(out, (d) => d);
+}
+
+/** People repeat themselves (and recaps repeat decisions): list each item once, first mention kept. */
+function uniqueBy<T>(items: readonly T[], key: (item: T) => string): T[] {
+  const seen = new Set<string>();
+  return items.filter((item) => {
+    const k = key(item).toLowerCase().replace(/[^\p{L}\p{N}]+/gu, " ").trim();
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
 }
 
 const DAY = "monday|tuesday|wednesday|thursday|friday|saturday|sunday";
@@ -286,7 +297,7 @@ export function extractActionItems(sentences: readonly string[]): ActionItem[] {
     const when = extractWhen(s);
     out.push(when ? { ...item, when } : item);
   }
-  return out;
+  return uniqueBy(out, (a) => `${a.who ?? ""} ${a.what}`);
 }
 
 // ---------------------------------------------------------------------------

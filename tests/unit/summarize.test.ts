@@ -199,3 +199,17 @@ describe("edge cases", () => {
     expect(r.actionItems).toEqual([]);
   });
 });
+
+describe("repeated statements", () => {
+  it("lists a decision or action item said twice only once", () => {
+    const said = [
+      "We agreed to move the product launch to the second week of March.",
+      "Anyway.",
+      "We agreed to move the product launch to the second week of March!",
+      "Sam will send the budget by Friday.",
+      "Sam will send the budget by Friday.",
+    ];
+    expect(extractDecisions(said)).toEqual(["We agreed to move the product launch to the second week of March."]);
+    expect(extractActionItems(said)).toHaveLength(1);
+  });
+});
