@@ -542,6 +542,7 @@ export class Scheduler {
       step.startedAt = started;
       step.attempt = item.stepId === op.id ? item.attempt : 0;
     }
+    if (isResult && step.op === "StepPlanned") step.op = "StepRun";
     switch (op.op) {
       case "StepRun":
       case "Step":

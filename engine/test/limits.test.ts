@@ -18,10 +18,14 @@ beforeAll(async () => {
         return `attempt ${slowCalls}`;
       });
     }),
+    inngest.createFunction(
+      { id: "fancy", throttle: { limit: 1, period: "1s" }, debounce: { period: "1s" }, triggers: [{ event: "l/fancy" }, { cron: "0 * * * *" }] },
+      async () => "ok",
+    ),
   ]);
   engine = await startEngine({ port, appUrls: [app.url], dataDir: tempDir(), backoffBaseMs: 20, maxStepMs: 700, pollIntervalMs: 60_000, quiet: true });
   base = engine.url;
-  await waitFor(async () => (await api(base, "/health")).functions === 1, 10_000, "sync");
+  await waitFor(async () => (await api(base, "/health")).functions === 2, 10_000, "sync");
 });
 
 afterAll(async () => {
@@ -47,7 +51,17 @@ describe("limits and registration", () => {
     const body = await res.json();
     expect(JSON.stringify(body)).not.toMatch(/error/i);
     const { functions } = await api(base, "/api/functions");
-    expect(functions.map((f: { id: string }) => f.id)).toEqual(["l-slow-once"]);
+    expect(functions.map((f: { id: string }) => f.id)).toEqual(["l-slow-once", "l-fancy"]);
+  });
+
+  it("warns about configs it does not implement", async () => {
+    const { functions } = await api(base, "/api/functions");
+    const fancy = functions.find((f: { id: string }) => f.id === "l-fancy");
+    const w = fancy.warnings.join("\n");
+    expect(w).toMatch(/throttle/);
+    expect(w).toMatch(/debounce/);
+    expect(w).toMatch(/cron/);
+    expect(functions.find((f: { id: string }) => f.id === "l-slow-once").warnings).toEqual([]);
   });
 
   it("rejects events without a name", async () => {
