@@ -178,7 +178,7 @@ export function toGlobalTime(segments: TranscriptSegment[], offset: number, chun
       ...s,
       text: s.text.trim(),
       start: round3(Math.min(offset + Math.max(0, s.start), chunkEnd)),
-      end: round3(Math.min(offset + Math.max(s.start, s.end), chunkEnd)),
+      end: round3(Math.min(offset + Math.max(0, s.start, s.end), chunkEnd)),
     }));
 }
 
