@@ -1,0 +1,34 @@
+import { expect, test } from "@playwright/test";
+import { fixture, uploadThroughPage } from "./support";
+
+test("a second browser cannot see or touch the first one's session", async ({ page, browser }) => {
+  const id = await uploadThroughPage(page, fixture("librivox.mp3"));
+  await expect(page.getByTestId("title")).toHaveText("librivox");
+
+  const other = await browser.newContext();
+  try {
+    const stranger = await other.newPage();
+    await stranger.goto(`/sessions/${id}`);
+    await expect(stranger.getByTestId("not-found")).toContainText("does not exist, or it is not yours");
+
+    for (const [method, path] of [
+      ["GET", ""],
+      ["GET", "/stream"],
+      ["POST", "/cancel"],
+      ["POST", "/retry"],
+      ["DELETE", ""],
+    ] as const) {
+      const res = await stranger.request.fetch(`/api/sessions/${id}${path}`, { method });
+      expect(res.status(), `${method} ${path}`).toBe(404);
+    }
+
+    await stranger.goto("/");
+    await expect(stranger.getByText("No recordings yet")).toBeVisible();
+  } finally {
+    await other.close();
+  }
+
+  // The owner still has it, untouched.
+  await page.goto("/");
+  await expect(page.getByTestId("session-list")).toContainText("librivox");
+});
