@@ -47,6 +47,8 @@ const schema = z
     PROCESSING_RETRIES: z.coerce.number().int().min(0).max(20).default(3),
     PROCESSING_CONCURRENCY: positiveInt.default(5),
 
+    /** Password (HTTP Basic, any user name) for /operations; without it the page is open locally and off on Vercel. */
+    OPERATIONS_TOKEN: z.string().min(12, "must be at least 12 characters").optional(),
     SESSION_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
     INNGEST_DEV: z.string().optional(),
     INNGEST_EVENT_KEY: z.string().optional(),
