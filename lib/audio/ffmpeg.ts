@@ -128,7 +128,8 @@ export async function runTool(tool: Tool, args: readonly string[], options: RunO
       for (const line of lines) pushLine(line);
     });
     child.on("error", (err) => {
-      if (err.name === "AbortError") reject(err);
+      // The caller's reason (e.g. "cancelled by the person") says more than Node's AbortError.
+      if (options.signal?.aborted) reject(options.signal.reason);
       else reject(new FfmpegError(`${tool} could not start: ${err.message}`, null, ""));
     });
     child.on("close", (code) => {

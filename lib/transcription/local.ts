@@ -17,8 +17,9 @@ export interface LocalTranscriberOptions {
   /** Defaults to config().MOONSHINE_MODEL_DIR or <dataDir>/models/moonshine-tiny. */
   modelDir?: string;
   /**
-   * Windows decoded at once in this process. Each decode already uses `numThreads` cores,
-   * so on small machines 1 is fastest; callers queue behind it.
+   * Files transcribed at once in this process (default 1; the last value given wins, as
+   * all transcribers share the CPU and one loaded model per directory). Each decode
+   * already uses `numThreads` cores, so on small machines 1 is fastest; further calls queue.
    */
   concurrency?: number;
   /** ONNX Runtime intra-op threads per decode. */
@@ -87,20 +88,46 @@ function defaultThreads(): number {
   return Math.max(1, Math.min(4, os.availableParallelism()));
 }
 
-/** A counting semaphore: callers beyond the limit wait in arrival order. */
-function limiter(size: number): <T>(task: () => Promise<T>) => Promise<T> {
-  let active = 0;
-  const waiting: Array<() => void> = [];
-  return async (task) => {
-    if (active >= size) await new Promise<void>((resolve) => waiting.push(resolve));
-    active++;
-    try {
-      return await task();
-    } finally {
-      active--;
-      waiting.shift()?.();
-    }
-  };
+/**
+ * Files decoded at once. Process-wide: every transcriber shares the CPU and the loaded model, so the limit
+ * on files decoded at once is one number for the whole process. Waiters go in arrival
+ * order; one whose signal aborts leaves the queue at once.
+ */
+const slots = { size: 1, active: 0, waiting: [] as Array<() => void> };
+
+/** Hands free slots to waiters; a waiter is counted as active before it wakes. */
+function pump(): void {
+  while (slots.active < slots.size && slots.waiting.length > 0) {
+    slots.active++;
+    slots.waiting.shift()?.();
+  }
+}
+
+async function inSlot<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  signal?.throwIfAborted();
+  if (slots.active < slots.size) {
+    slots.active++;
+  } else {
+    await new Promise<void>((resolve, reject) => {
+      const go = () => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      };
+      const onAbort = () => {
+        const i = slots.waiting.indexOf(go);
+        if (i >= 0) slots.waiting.splice(i, 1);
+        reject(signal?.reason);
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      slots.waiting.push(go);
+    });
+  }
+  try {
+    return await task();
+  } finally {
+    slots.active--;
+    pump();
+  }
 }
 
 export function normalizeText(text: string): string {
@@ -114,7 +141,10 @@ function hasWords(text: string): boolean {
 
 export function createLocalTranscriber(options: LocalTranscriberOptions = {}): Transcriber {
   const numThreads = options.numThreads ?? defaultThreads();
-  const run = limiter(Math.max(1, options.concurrency ?? 1));
+  if (options.concurrency !== undefined) {
+    slots.size = Math.max(1, Math.floor(options.concurrency));
+    pump();
+  }
   const dir = () => options.modelDir ?? defaultModelDir();
 
   return {
@@ -124,19 +154,21 @@ export function createLocalTranscriber(options: LocalTranscriberOptions = {}): T
 
     async transcribe(input: TranscribeInput): Promise<TranscriptionResult> {
       const recognizer = await recognizerFor(dir(), numThreads);
-      const pcm = await decodePcm(input.filePath, { signal: input.signal });
-      const segments: TranscriptSegment[] = [];
-      for (const w of planWindows(pcm, { sampleRate: PCM_SAMPLE_RATE })) {
-        input.signal?.throwIfAborted();
-        const text = await run(async () => {
+      // A whole file holds the slot, so queued calls keep no PCM in memory and finish in
+      // order instead of all crawling along together.
+      return inSlot(async () => {
+        const pcm = await decodePcm(input.filePath, { signal: input.signal });
+        const segments: TranscriptSegment[] = [];
+        for (const w of planWindows(pcm, { sampleRate: PCM_SAMPLE_RATE })) {
+          input.signal?.throwIfAborted();
           const stream = recognizer.createStream();
           // A copy, not a view: the addon is handed a buffer it owns outright.
           stream.acceptWaveform({ samples: pcm.slice(w.from, w.to), sampleRate: PCM_SAMPLE_RATE });
-          return normalizeText((await recognizer.decodeAsync(stream)).text);
-        });
-        if (hasWords(text)) segments.push({ start: w.voicedStart, end: w.voicedEnd, text });
-      }
-      return { text: segments.map((s) => s.text).join(" "), segments, language: "en" };
+          const text = normalizeText((await recognizer.decodeAsync(stream)).text);
+          if (hasWords(text)) segments.push({ start: w.voicedStart, end: w.voicedEnd, text });
+        }
+        return { text: segments.map((s) => s.text).join(" "), segments, language: "en" };
+      }, input.signal);
     },
   };
 }

@@ -93,10 +93,27 @@ describe("local:moonshine-tiny", () => {
     expect(maxLag).toBeLessThan(200);
   });
 
-  it("queues concurrent calls and gives each its own result", async () => {
-    const [a, b] = await Promise.all([transcribe(fx.librivox.mp3), transcribe(fx.silence)]);
-    expect(wordErrorRate(fx.librivox.text, a.result.text)).toBeLessThan(0.2);
-    expect(b.result.segments).toEqual([]);
+  it("queues concurrent calls, finishing them in arrival order, each with its own result", async () => {
+    const done: string[] = [];
+    const [a, b] = await Promise.all([
+      // Straight to the transcriber: probe() first would let the shorter file overtake.
+      transcriber.transcribe({ filePath: fx.librivox.mp3, durationSec: 28 }).finally(() => done.push("speech")),
+      transcriber.transcribe({ filePath: fx.silence, durationSec: 5 }).finally(() => done.push("silence")),
+    ]);
+    expect(done).toEqual(["speech", "silence"]);
+    expect(wordErrorRate(fx.librivox.text, a.text)).toBeLessThan(0.2);
+    expect(b.segments).toEqual([]);
+  });
+
+  it("lets a queued call leave the queue when it is aborted", async () => {
+    const first = transcriber.transcribe({ filePath: fx.espeak.path, durationSec: 31 });
+    const ac = new AbortController();
+    const queued = transcriber.transcribe({ filePath: fx.silence, durationSec: 5, signal: ac.signal });
+    setTimeout(() => ac.abort(new Error("cancelled")), 50);
+    const t0 = performance.now();
+    await expect(queued).rejects.toThrow("cancelled");
+    expect(performance.now() - t0).toBeLessThan(500);
+    await first;
   });
 
   it("stops at the next window when aborted", async () => {
