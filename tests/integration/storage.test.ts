@@ -6,13 +6,13 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { LocalDiskStore } from "@/lib/storage/local";
-import { assertSafeKey, BlobKeyError, blobKeys, safeFileName, UploadTooLargeError } from "@/lib/storage/types";
+import { assertSafeKey, BlobKeyError, blobKeys, safeFileName, UploadTooLargeError, type BlobStore } from "@/lib/storage/types";
 
 const MB = 1024 * 1024;
 
 let base: string;
 let root: string;
-let store: LocalDiskStore;
+let store: BlobStore;
 
 beforeAll(async () => {
   base = await fsp.mkdtemp(path.join(os.tmpdir(), "murmur-storage-"));
