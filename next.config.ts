@@ -14,6 +14,8 @@ const nextConfig: NextConfig = {
   // Migrations are read from disk at start-up.
   outputFileTracingIncludes: {
     "/api/**": ["./db/migrations/**/*"],
+    // ffmpeg/ffprobe are resolved at run time, so tracing cannot see them; ship the Linux builds with the steps.
+    "/api/inngest": ["./node_modules/@ffmpeg-installer/linux-x64/**/*", "./node_modules/@ffprobe-installer/linux-x64/**/*"],
   },
   // The local model is only for the embedded default; never ship it to serverless functions.
   outputFileTracingExcludes: {
