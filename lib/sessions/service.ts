@@ -3,7 +3,7 @@ import type { Database } from "@/db/client";
 import * as q from "@/db/queries";
 import type { SessionRow } from "@/db/schema";
 import { HttpError, notFound } from "@/lib/http";
-import { blobKeys, UploadTooLargeError, type BlobBody, type BlobStore } from "@/lib/storage/types";
+import { blobKeys, UploadIncompleteError, UploadTooLargeError, type BlobBody, type BlobStore } from "@/lib/storage/types";
 import { createSessionBody, isAcceptableMedia, titleFromFileName, type CreateSessionBody } from "./upload-rules";
 import { toSessionView, type SessionView } from "./view";
 
@@ -69,22 +69,20 @@ export async function receiveUpload(
   }
   if (!body) throw new HttpError(400, "empty_file", "The request carried no audio.");
   const key = blobKeys.audio(id, row.fileName);
-  let size: number;
   try {
-    ({ size } = await deps.store.write(key, body, { contentType: row.contentType, maxBytes: row.fileSize }));
+    await deps.store.write(key, body, { contentType: row.contentType, exactBytes: row.fileSize });
   } catch (err) {
     if (err instanceof UploadTooLargeError) {
       throw new HttpError(413, "too_large", `The upload is larger than the ${row.fileSize} bytes announced for it.`);
     }
+    if (err instanceof UploadIncompleteError) {
+      throw new HttpError(
+        400,
+        err.received === 0 ? "empty_file" : "upload_incomplete",
+        err.received === 0 ? "The file is empty." : `Only ${err.received} of ${row.fileSize} bytes arrived. Please upload again.`,
+      );
+    }
     throw new HttpError(400, "upload_interrupted", "The upload was interrupted before all bytes arrived. Please upload again.");
-  }
-  if (size !== row.fileSize) {
-    await deps.store.deletePrefix(blobKeys.sessionPrefix(id) + "audio");
-    throw new HttpError(
-      400,
-      size === 0 ? "empty_file" : "upload_incomplete",
-      size === 0 ? "The file is empty." : `Only ${size} of ${row.fileSize} bytes arrived. Please upload again.`,
-    );
   }
   return markUploaded(deps, row, key);
 }
@@ -120,7 +118,11 @@ export async function retrySession(deps: SessionDeps, id: string, ownerId: strin
   if (row.status !== "failed" && row.status !== "cancelled") {
     throw new HttpError(409, "not_retryable", `A ${row.status.replace("_", " ")} session cannot be retried.`);
   }
-  if (!row.audioKey) throw new HttpError(409, "audio_deleted", "The audio of this session was deleted, so it cannot be processed again.");
+  if (!row.audioKey) {
+    throw row.generation === 0
+      ? new HttpError(409, "not_uploaded", "This session never received its audio; upload the recording again.")
+      : new HttpError(409, "audio_deleted", "The audio of this session was deleted, so it cannot be processed again.");
+  }
   const res = await q.queueSession(deps.db, id, ["failed", "cancelled"], { message: "Retry requested" });
   if (!res) throw notFound();
   return res;

@@ -4,7 +4,7 @@ import path from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { randomUUID } from "node:crypto";
-import { assertSafeKey, UploadTooLargeError, type BlobBody, type BlobStore, type LocalCopy } from "./types";
+import { assertSafeKey, UploadIncompleteError, UploadTooLargeError, type BlobBody, type BlobStore, type LocalCopy, type WriteOptions } from "./types";
 
 /** Counts bytes as they pass and fails the pipeline as soon as the limit is crossed. */
 function byteLimiter(maxBytes: number, onBytes: (n: number) => void): Transform {
@@ -33,7 +33,7 @@ export class LocalDiskStore implements BlobStore {
     return path.join(this.root, ...key.split("/"));
   }
 
-  async write(key: string, body: BlobBody, opts: { contentType: string; maxBytes?: number }): Promise<{ size: number }> {
+  async write(key: string, body: BlobBody, opts: WriteOptions): Promise<{ size: number }> {
     const dest = this.pathOf(key);
     await fsp.mkdir(path.dirname(dest), { recursive: true });
     const tmp = `${dest}.${randomUUID()}.partial`;
@@ -41,9 +41,11 @@ export class LocalDiskStore implements BlobStore {
     try {
       await pipeline(
         toNodeStream(body),
-        byteLimiter(opts.maxBytes ?? Number.POSITIVE_INFINITY, (n) => (size = n)),
+        byteLimiter(Math.min(opts.maxBytes ?? Infinity, opts.exactBytes ?? Infinity), (n) => (size = n)),
         fs.createWriteStream(tmp, { flags: "wx" }),
       );
+      // Checked before the rename, so a short body never replaces (or briefly becomes) the blob.
+      if (opts.exactBytes !== undefined && size !== opts.exactBytes) throw new UploadIncompleteError(size, opts.exactBytes);
       await fsp.rename(tmp, dest);
       return { size };
     } catch (err) {

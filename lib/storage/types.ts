@@ -14,14 +14,34 @@ export interface LocalCopy {
  */
 export interface BlobStore {
   readonly kind: "local" | "vercel-blob";
-  /** Streams a body in; past maxBytes it stops, removes what it wrote and throws UploadTooLargeError. */
-  write(key: string, body: BlobBody, opts: { contentType: string; maxBytes?: number }): Promise<{ size: number }>;
+  /**
+   * Streams a body in. Past maxBytes it stops and throws UploadTooLargeError; with
+   * exactBytes, a body that ends short throws UploadIncompleteError. Either way nothing
+   * is left behind and an earlier blob under the key is untouched.
+   */
+  write(key: string, body: BlobBody, opts: WriteOptions): Promise<{ size: number }>;
   writeFile(key: string, localPath: string, contentType: string): Promise<{ size: number }>;
   /** Size of a stored blob, or null when there is none. */
   stat(key: string): Promise<{ size: number } | null>;
   /** A local file path ffmpeg can read. */
   toLocalFile(key: string): Promise<LocalCopy>;
   deletePrefix(prefix: string): Promise<void>;
+}
+
+export interface WriteOptions {
+  contentType: string;
+  maxBytes?: number;
+  exactBytes?: number;
+}
+
+export class UploadIncompleteError extends Error {
+  override readonly name = "UploadIncompleteError";
+  constructor(
+    readonly received: number,
+    readonly expected: number,
+  ) {
+    super(`Only ${received} of ${expected} bytes arrived.`);
+  }
 }
 
 export class UploadTooLargeError extends Error {

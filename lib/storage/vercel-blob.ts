@@ -6,7 +6,7 @@ import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { randomUUID } from "node:crypto";
 import { BlobNotFoundError, del, get, head, list, put } from "@vercel/blob";
-import { assertSafeKey, UploadTooLargeError, type BlobBody, type BlobStore, type LocalCopy } from "./types";
+import { assertSafeKey, UploadIncompleteError, UploadTooLargeError, type BlobBody, type BlobStore, type LocalCopy, type WriteOptions } from "./types";
 
 /**
  * Vercel Blob, private access. Browsers upload straight to it (client uploads,
@@ -17,9 +17,9 @@ export class VercelBlobStore implements BlobStore {
   readonly kind = "vercel-blob" as const;
   constructor(private readonly token: string) {}
 
-  async write(key: string, body: BlobBody, opts: { contentType: string; maxBytes?: number }): Promise<{ size: number }> {
+  async write(key: string, body: BlobBody, opts: WriteOptions): Promise<{ size: number }> {
     assertSafeKey(key);
-    const max = opts.maxBytes ?? Number.POSITIVE_INFINITY;
+    const max = Math.min(opts.maxBytes ?? Infinity, opts.exactBytes ?? Infinity);
     let size = 0;
     const limited = (body instanceof Readable ? body : Readable.fromWeb(body as import("node:stream/web").ReadableStream<Uint8Array>)).pipe(
       new Transform({
@@ -41,6 +41,10 @@ export class VercelBlobStore implements BlobStore {
     } catch (err) {
       await del(key, { token: this.token }).catch(() => {});
       throw err;
+    }
+    if (opts.exactBytes !== undefined && size !== opts.exactBytes) {
+      await del(key, { token: this.token }).catch(() => {});
+      throw new UploadIncompleteError(size, opts.exactBytes);
     }
     return { size };
   }

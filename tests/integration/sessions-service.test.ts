@@ -311,10 +311,11 @@ describe("retrySession and cancel", () => {
     expect([err.status, err.code]).toEqual([409, "audio_deleted"]);
     expect((await q.findSession(deps.db, row.id))?.status).toBe("cancelled");
 
-    // Cancelled before any upload: nothing to process either.
+    // Cancelled before any upload: nothing to process, and the message says why.
     const never = await newSession();
     await cancel(deps, never.id, OWNER);
-    expect((await httpError(retrySession(deps, never.id, OWNER))).code).toBe("audio_deleted");
+    const notUploaded = await httpError(retrySession(deps, never.id, OWNER));
+    expect([notUploaded.status, notUploaded.code]).toEqual([409, "not_uploaded"]);
   });
 
   it("another owner can neither retry nor cancel", async () => {

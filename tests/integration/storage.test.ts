@@ -6,7 +6,7 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { LocalDiskStore } from "@/lib/storage/local";
-import { assertSafeKey, BlobKeyError, blobKeys, safeFileName, UploadTooLargeError, type BlobStore } from "@/lib/storage/types";
+import { assertSafeKey, BlobKeyError, blobKeys, safeFileName, UploadIncompleteError, UploadTooLargeError, type BlobStore } from "@/lib/storage/types";
 
 const MB = 1024 * 1024;
 
@@ -134,6 +134,22 @@ describe("LocalDiskStore.write", () => {
     ).rejects.toBeInstanceOf(UploadTooLargeError);
     expect(await fsp.readFile(path.join(root, "k", "v.txt"), "utf8")).toBe("original");
     expect(await filesUnder(root)).toEqual([path.join("k", "v.txt")]);
+  });
+
+  it("with exactBytes, a short body never becomes (or replaces) the blob", async () => {
+    await store.write("k/v.txt", Readable.from([Buffer.from("original")]), { contentType: "text/plain" });
+    const err = await store
+      .write("k/v.txt", Readable.from([Buffer.from("short")]), { contentType: "text/plain", exactBytes: 8 })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UploadIncompleteError);
+    expect(err).toMatchObject({ received: 5, expected: 8 });
+    expect(await fsp.readFile(path.join(root, "k", "v.txt"), "utf8")).toBe("original");
+    expect(await filesUnder(root)).toEqual([path.join("k", "v.txt")]);
+
+    await expect(
+      store.write("k/w.txt", Readable.from([Buffer.from("123456789")]), { contentType: "text/plain", exactBytes: 8 }),
+    ).rejects.toBeInstanceOf(UploadTooLargeError);
+    expect(await store.write("k/w.txt", Readable.from([Buffer.from("12345678")]), { contentType: "text/plain", exactBytes: 8 })).toEqual({ size: 8 });
   });
 
   it("leaves nothing when the body errors midway", async () => {
