@@ -65,7 +65,7 @@ export const USAGE = `Usage: tsx engine/src/main.ts [options]   (flags override 
   --quiet                   no log lines`;
 
 /** Read env then CLI flags into raw options; zod validates them. */
-export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): EngineConfig {
+export function parseArgs(argv: string[], env: Record<string, string | undefined>): EngineConfig {
   const raw: Record<string, unknown> = {};
   const put = (key: keyof EngineConfig, value: string, append: boolean) => {
     if (key === "appUrls") {

@@ -21,7 +21,7 @@ export class SdkClient {
       const res = await request(url, {
         method,
         dispatcher: this.agent,
-        headers: { "content-type": "application/json", ...headers },
+        headers: { "content-type": "application/json", "x-inngest-server-kind": "dev", ...headers },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(this.maxStepMs + 1_000),
       });

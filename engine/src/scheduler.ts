@@ -29,6 +29,9 @@ interface WorkItem {
   stepId: string;
   attempt: number;
   transportFailures: number;
+  /** Queue order: older runs first (so started runs finish before new ones start), then FIFO. */
+  rank?: string;
+  seq?: number;
 }
 
 const MAX_TRANSPORT_FAILURES = 40;
@@ -159,9 +162,9 @@ export class Scheduler {
   private async doSync(appUrl: string, st: { synced: boolean; warnedDown: boolean; sig: string }): Promise<boolean> {
     const reply = await this.sdk.call(appUrl, "PUT", { url: appUrl }, { "x-inngest-sync-kind": "in_band" });
     if (this.stopped) return false;
-    if (reply.kind === "transport" || !reply.fromSdk || reply.status >= 300) {
+    if (reply.kind !== "http" || !reply.fromSdk || reply.status >= 300) {
       if (!st.warnedDown) {
-        const why = reply.kind === "transport" ? reply.error : `HTTP ${reply.status}${reply.fromSdk ? "" : " (not an Inngest SDK reply)"}`;
+        const why = reply.kind !== "http" ? reply.error : `HTTP ${reply.status}${reply.fromSdk ? "" : " (not an Inngest SDK reply)"}`;
         this.log(`app at ${appUrl} not reachable yet (${why}); retrying quietly`);
         st.warnedDown = true;
       }
@@ -304,9 +307,22 @@ export class Scheduler {
 
   // ───────────────────────────── queue ─────────────────────────────
 
+  private seq = 0;
+
   private enqueue(item: WorkItem): void {
     if (this.stopped) return;
-    this.ready.push(item);
+    item.rank = item.runId; // run ids are ULIDs: sortable by creation, monotonic within a millisecond
+    item.seq = ++this.seq;
+    // binary insertion by (rank, seq)
+    let lo = 0;
+    let hi = this.ready.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const m = this.ready[mid]!;
+      if (m.rank! < item.rank || (m.rank === item.rank && m.seq! < item.seq)) lo = mid + 1;
+      else hi = mid;
+    }
+    this.ready.splice(lo, 0, item);
     this.pump();
   }
 
