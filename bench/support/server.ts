@@ -289,7 +289,7 @@ function statusKb(pid: number, field: "VmRSS" | "VmHWM"): number {
 /**
  * Samples the resident memory of a process tree every `intervalMs`. Reports the peak of the summed
  * tree (the server plus its ffmpeg children) and the kernel's own high-water mark (VmHWM) of the
- * server process itself, which catches peaks between samples.
+ * largest process in it (the server), which catches peaks between samples.
  */
 export function sampleMemory(pid: number, intervalMs = 250) {
   let peakTreeKb = 0;
@@ -301,7 +301,7 @@ export function sampleMemory(pid: number, intervalMs = 250) {
     for (const p of tree) sum += statusKb(p, "VmRSS");
     peakTreeKb = Math.max(peakTreeKb, sum);
     peakMainKb = Math.max(peakMainKb, statusKb(pid, "VmRSS"));
-    hwmKb = Math.max(hwmKb, statusKb(pid, "VmHWM"));
+    for (const p of tree) hwmKb = Math.max(hwmKb, statusKb(p, "VmHWM"));
   };
   tick();
   const timer = setInterval(tick, intervalMs);
@@ -309,7 +309,7 @@ export function sampleMemory(pid: number, intervalMs = 250) {
     stop() {
       clearInterval(timer);
       tick();
-      return { peakTreeMb: Math.round(peakTreeKb / 1024), peakServerRssMb: Math.round(peakMainKb / 1024), serverVmHwmMb: Math.round(hwmKb / 1024) };
+      return { peakTreeMb: Math.round(peakTreeKb / 1024), peakServerRssMb: Math.round(peakMainKb / 1024), vmHwmMb: Math.round(hwmKb / 1024) };
     },
   };
 }
