@@ -149,12 +149,23 @@ export async function transcribeChunk(deps: PipelineDeps, ctx: RunContext, index
   }
   const transcriber = await deps.transcriber();
   const local = await deps.store.toLocalFile(chunk.blobKey);
+  // A cancelled (or superseded) run must not keep the transcriber busy: the chunk steps of
+  // a run are all in flight at once and queue for the CPU, so without this a cancel would
+  // still transcribe every remaining chunk before a retry or another session got a turn.
+  const owner = watchOwnership(deps, ctx);
   try {
-    const result = await transcriber.transcribe({
-      filePath: local.path,
-      durationSec: chunk.endSec - chunk.startSec,
-      language: row.language ?? undefined,
-    });
+    let result;
+    try {
+      result = await transcriber.transcribe({
+        filePath: local.path,
+        durationSec: chunk.endSec - chunk.startSec,
+        language: row.language ?? undefined,
+        signal: owner.signal,
+      });
+    } catch (err) {
+      if (owner.signal.aborted) return { active: false };
+      throw err;
+    }
     const segments = toGlobalTime(result.segments, chunk.startSec, chunk.endSec);
     const { chunksDone, secondsDone } = await q.saveChunkSegments(deps.db, ctx.sessionId, index, segments);
     await q.applyRunUpdate(deps.db, ctx.sessionId, ctx.generation, {
@@ -166,8 +177,27 @@ export async function transcribeChunk(deps: PipelineDeps, ctx: RunContext, index
     });
     return { active: true, index, segments: segments.length, skipped: false };
   } finally {
+    owner.dispose();
     await local.cleanup();
   }
+}
+
+/** Aborts its signal as soon as the session stops belonging to this run (cancelled, retried, deleted). */
+function watchOwnership(deps: PipelineDeps, ctx: RunContext, intervalMs = 1000): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  let checking = false;
+  const timer = setInterval(() => {
+    if (checking) return;
+    checking = true;
+    ownedBy(deps, ctx)
+      .then((row) => {
+        if (!row) controller.abort(new Error("The session was cancelled or restarted; this run no longer owns it."));
+      })
+      .catch(() => {}) // a failed check is not a cancel
+      .finally(() => (checking = false));
+  }, intervalMs);
+  timer.unref();
+  return { signal: controller.signal, dispose: () => clearInterval(timer) };
 }
 
 /** Shifts a chunk's segments to recording time and keeps them inside the chunk. */
