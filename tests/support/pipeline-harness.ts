@@ -1,0 +1,373 @@
+/**
+ * End-to-end harness for the durable pipeline: the app's real `functions` behind the real
+ * inngest SDK serve handler (inngest/node) on a random port, and the local engine
+ * (engine/src/main.ts) as a real child process on another random port, pointing at it.
+ * Nothing is mocked: events go through inngest.send → engine → HTTP step requests → app.
+ *
+ * The app reads its configuration once (lib/config.ts caches it), so the environment is
+ * set BEFORE any app module is imported; every app module is loaded with a dynamic import.
+ * Use one harness per test file: engine + PGlite start-up costs seconds.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import fs from "node:fs";
+import fsp from "node:fs/promises";
+import http from "node:http";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+
+const ROOT = path.resolve(import.meta.dirname, "..", "..");
+export const OWNER = "owner-pipeline-test";
+const TERMINAL_RUN = new Set(["completed", "failed", "cancelled"]);
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export async function waitFor<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, label: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${label}${last ? `: ${String(last)}` : ""}`);
+    await sleep(50);
+  }
+}
+
+export interface HarnessOptions {
+  /** App environment (provider variables, CHUNK_SECONDS, …); DATA_DIR and INNGEST_* are set by the harness. */
+  env?: Record<string, string | undefined>;
+  /** Extra engine CLI flags. */
+  engineArgs?: string[];
+}
+
+export interface UploadOptions {
+  fileName?: string;
+  contentType?: string;
+  deleteAfterAnalysis?: boolean;
+  language?: string;
+  title?: string;
+}
+
+export interface EngineStep {
+  id: string;
+  name: string;
+  status: string;
+  attempts: number;
+  startedAt: string | null;
+  endedAt: string | null;
+  errors: { attempt: number; at: string; error: unknown }[];
+  output?: unknown;
+  error?: unknown;
+}
+
+export interface EngineRun {
+  id: string;
+  functionId: string;
+  status: string;
+  eventId: string;
+  attempts: number;
+  error?: unknown;
+  output?: unknown;
+}
+
+async function loadApp() {
+  const [config, dbClient, queries, service, send, events, fnIndex, storage, client, nodeServe] = await Promise.all([
+    import("@/lib/config"),
+    import("@/db/client"),
+    import("@/db/queries"),
+    import("@/lib/sessions/service"),
+    import("@/inngest/send"),
+    import("@/inngest/events"),
+    import("@/inngest/functions"),
+    import("@/lib/storage"),
+    import("@/inngest/client"),
+    import("inngest/node"),
+  ]);
+  return { config, dbClient, queries, service, send, events, fnIndex, storage, client, nodeServe };
+}
+type App = Awaited<ReturnType<typeof loadApp>>;
+
+export type Harness = Awaited<ReturnType<typeof startPipelineHarness>>;
+
+export async function startPipelineHarness(options: HarnessOptions = {}) {
+  const tmp = await fsp.mkdtemp(path.join(os.tmpdir(), "murmur-pipeline-"));
+  const dataDir = path.join(tmp, "data");
+  const engineDir = path.join(tmp, "engine");
+  const [appPort, enginePort] = [await freePort(), await freePort()];
+  const engineUrl = `http://127.0.0.1:${enginePort}`;
+  const appUrl = `http://127.0.0.1:${appPort}/api/inngest`;
+
+  // ── environment first, imports second ──
+  const env: Record<string, string | undefined> = {
+    DATA_DIR: dataDir,
+    INNGEST_DEV: "1",
+    INNGEST_BASE_URL: engineUrl,
+    INNGEST_EVENT_KEY: undefined,
+    INNGEST_SIGNING_KEY: undefined,
+    DATABASE_URL: undefined,
+    DATABASE_DRIVER: undefined,
+    BLOB_READ_WRITE_TOKEN: undefined,
+    PROCESSING_RETRIES: "3",
+    ...options.env,
+  };
+  for (const [k, v] of Object.entries(env)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+  const app: App = await loadApp();
+  app.config.resetConfigForTests();
+  const cfg = app.config.config();
+  if (cfg.dataDir !== dataDir) throw new Error(`config did not pick up DATA_DIR (${cfg.dataDir})`);
+
+  const db = await app.dbClient.getDb();
+  const store = await app.storage.getBlobStore();
+  const deps = { db, store, maxUploadBytes: cfg.MAX_UPLOAD_BYTES };
+
+  // ── the app: the real serve handler ──
+  const handler = app.nodeServe.serve({ client: app.client.inngest, functions: app.fnIndex.functions });
+  const server = http.createServer((req, res) => {
+    if ((req.url ?? "").startsWith("/api/inngest")) return void handler(req, res);
+    res.writeHead(404).end();
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((r) => server.listen(appPort, "127.0.0.1", () => r()));
+
+  // ── the engine: a real child process ──
+  let engineLog = "";
+  const proc: ChildProcess = spawn(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      path.join(ROOT, "engine", "src", "main.ts"),
+      "--port",
+      String(enginePort),
+      "--app-url",
+      appUrl,
+      "--data-dir",
+      engineDir,
+      "--backoff-base-ms",
+      "200",
+      "--poll-interval-ms",
+      "1000",
+      ...(options.engineArgs ?? []),
+    ],
+    { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  proc.stdout!.on("data", (d: Buffer) => (engineLog += d.toString()));
+  proc.stderr!.on("data", (d: Buffer) => (engineLog += d.toString()));
+  const exited = new Promise<void>((r) => proc.once("exit", () => r()));
+
+  async function engineApi<T = unknown>(p: string, init?: RequestInit): Promise<T> {
+    const res = await fetch(engineUrl + p, init);
+    const text = await res.text();
+    if (!res.ok) throw new Error(`engine ${init?.method ?? "GET"} ${p} -> ${res.status}: ${text}`);
+    return JSON.parse(text) as T;
+  }
+
+  const stop = async () => {
+    if (proc.exitCode === null && proc.signalCode === null) {
+      proc.kill("SIGTERM");
+      await Promise.race([exited, sleep(4000)]);
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
+    }
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+    await app.dbClient.closeDb().catch(() => {});
+    await fsp.rm(tmp, { recursive: true, force: true }).catch(() => {});
+  };
+
+  try {
+    await waitFor(() => /listening on http/.test(engineLog) || proc.exitCode !== null, 30_000, "engine listening line");
+    if (proc.exitCode !== null) throw new Error(`engine exited at start:\n${engineLog}`);
+    await waitFor(
+      async () => {
+        const { functions } = await engineApi<{ functions: Array<{ id: string }> }>("/api/functions");
+        return functions.some((f) => f.id === "murmur-process-session");
+      },
+      30_000,
+      "the engine to sync murmur-process-session",
+    );
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+
+  const q = app.queries;
+
+  /** Does what POST /api/sessions + the local upload route + startProcessing do. */
+  async function createAndUpload(filePath: string, opts: UploadOptions = {}) {
+    const fileName = opts.fileName ?? path.basename(filePath);
+    const fileSize = (await fsp.stat(filePath)).size;
+    const body = app.service.createSessionBody.parse({
+      fileName,
+      fileSize,
+      contentType: opts.contentType ?? "",
+      deleteAfterAnalysis: opts.deleteAfterAnalysis ?? false,
+      ...(opts.language ? { language: opts.language } : {}),
+      ...(opts.title ? { title: opts.title } : {}),
+    });
+    const created = await app.service.createSession(deps, OWNER, body);
+    const { row } = await app.service.receiveUpload(deps, created.id, OWNER, fs.createReadStream(filePath));
+    await app.send.sendSessionUploaded(row.id, row.generation);
+    return row;
+  }
+
+  async function session(id: string) {
+    const row = await q.findSession(db, id);
+    if (!row) throw new Error(`session ${id} not found`);
+    return row;
+  }
+
+  async function waitForStatus(id: string, statuses: string | string[], timeoutMs = 60_000) {
+    const want = Array.isArray(statuses) ? statuses : [statuses];
+    try {
+      return await waitFor(async () => {
+        const row = await session(id);
+        return want.includes(row.status) ? row : undefined;
+      }, timeoutMs, `session ${id} to be ${want.join("|")}`);
+    } catch (e) {
+      const row = await q.findSession(db, id);
+      const log = await q.stageLogFor(db, id);
+      throw new Error(
+        `${(e as Error).message}\nstatus=${row?.status} stage=${row?.stage} progress=${row?.progress} error=${row?.error}\n` +
+          log.map((l) => `  ${l.status}/${l.stage ?? "-"} ${l.progress}% a${l.attempt} ${l.message ?? ""}${l.error ? ` [${l.error}]` : ""}`).join("\n") +
+          `\n--- engine log (tail) ---\n${engineLog.slice(-3000)}`,
+        { cause: e },
+      );
+    }
+  }
+
+  const detail = (id: string) => app.service.sessionDetail(deps, id, OWNER);
+
+  /** The engine run started by the session's "uploaded" event of this generation. */
+  async function runFor(sessionId: string, generation: number): Promise<EngineRun | undefined> {
+    const eventId = app.events.uploadedEventId(sessionId, generation);
+    const { runs } = await engineApi<{ runs: EngineRun[] }>(`/api/runs?eventId=${encodeURIComponent(eventId)}`);
+    return runs.find((r) => r.functionId === "murmur-process-session");
+  }
+
+  /** Waits until that run is terminal; returns it with its steps. */
+  async function finishedRun(sessionId: string, generation: number, timeoutMs = 15_000) {
+    const run = await waitFor(
+      async () => {
+        const r = await runFor(sessionId, generation);
+        return r && TERMINAL_RUN.has(r.status) ? r : undefined;
+      },
+      timeoutMs,
+      `the engine run of ${sessionId}#${generation} to end`,
+    );
+    return engineApi<{ run: EngineRun; steps: EngineStep[] }>(`/api/runs/${encodeURIComponent(run.id)}`);
+  }
+
+  /** Runs of the onFailure function (murmur-process-session-failure) for a session, if any. */
+  async function failureRuns(sessionId: string): Promise<EngineRun[]> {
+    const { runs } = await engineApi<{ runs: Array<EngineRun & { functionId: string }> }>(`/api/runs?function=process-session-failure&limit=500`);
+    const out: EngineRun[] = [];
+    for (const r of runs) {
+      const { run } = await engineApi<{ run: EngineRun & { event: { data: { event?: { data?: { sessionId?: string } } } } } }>(
+        `/api/runs/${encodeURIComponent(r.id)}`,
+      );
+      if (run.event.data.event?.data?.sessionId === sessionId) out.push(run);
+    }
+    return out;
+  }
+
+  /** Polls the session (and its chunk rows) until `until` is true; records what it saw. */
+  function watch(id: string, intervalMs = 100) {
+    const progress: number[] = [];
+    const statuses: string[] = [];
+    let chunks: Awaited<ReturnType<typeof q.listChunks>> = [];
+    let stopped = false;
+    const loop = (async () => {
+      while (!stopped) {
+        const row = await q.findSession(db, id);
+        if (row) {
+          if (progress.at(-1) !== row.progress) progress.push(row.progress);
+          if (statuses.at(-1) !== row.status) statuses.push(row.status);
+          const list = await q.listChunks(db, id);
+          if (list.length >= chunks.length && list.length > 0) chunks = list;
+          if (["completed", "failed", "cancelled"].includes(row.status)) break;
+        }
+        await sleep(intervalMs);
+      }
+    })();
+    return {
+      progress,
+      statuses,
+      chunks: () => chunks,
+      async stop() {
+        stopped = true;
+        await loop;
+      },
+      done: loop,
+    };
+  }
+
+  return {
+    app,
+    db,
+    store,
+    deps,
+    q,
+    dataDir,
+    engineUrl,
+    appUrl,
+    engineLog: () => engineLog,
+    engineApi,
+    createAndUpload,
+    session,
+    waitForStatus,
+    detail,
+    runFor,
+    finishedRun,
+    failureRuns,
+    watch,
+    cancel: async (id: string) => {
+      const row = await app.service.cancel(deps, id, OWNER);
+      await app.send.sendSessionCancelled(id);
+      return row;
+    },
+    retry: async (id: string) => {
+      const { row } = await app.service.retrySession(deps, id, OWNER);
+      await app.send.sendSessionUploaded(row.id, row.generation);
+      return row;
+    },
+    stop,
+  };
+}
+
+/** Stage names in the order they first appear in a session's stage log. */
+export function stageOrder(log: Array<{ status: string; stage: string | null }>): string[] {
+  const out: string[] = [];
+  for (const l of log) {
+    const name = l.status === "completed" ? "completed" : l.stage;
+    if (name && out.at(-1) !== name) out.push(name);
+  }
+  return out;
+}
+
+/** Files under a directory, recursively (relative paths); [] when it does not exist. */
+export async function listFiles(dir: string): Promise<string[]> {
+  try {
+    const entries = await fsp.readdir(dir, { recursive: true, withFileTypes: true });
+    return entries.filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name)));
+  } catch {
+    return [];
+  }
+}
