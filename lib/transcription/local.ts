@@ -38,8 +38,22 @@ async function loadSherpa(): Promise<SherpaModule> {
   return ns.default?.OfflineRecognizer ? ns.default : ns;
 }
 
-/** One loaded model per directory per process: each costs ~450 MB resident. */
-const recognizers = new Map<string, Promise<OfflineRecognizer>>();
+/**
+ * Process state kept on globalThis: Next.js dev re-evaluates modules on every edit, and
+ * a module-level cache would load another ~450 MB model each time.
+ */
+interface LocalState {
+  /** One loaded model per directory. */
+  recognizers: Map<string, Promise<OfflineRecognizer>>;
+  /** Files decoded at once, shared by every transcriber (they share the CPU and the model). */
+  slots: { size: number; active: number; waiting: Array<() => void> };
+}
+const STATE = Symbol.for("murmur.localTranscriber");
+const state: LocalState = ((globalThis as { [STATE]?: LocalState })[STATE] ??= {
+  recognizers: new Map(),
+  slots: { size: 1, active: 0, waiting: [] },
+});
+const { recognizers, slots } = state;
 
 async function createRecognizer(dir: string, numThreads: number): Promise<OfflineRecognizer> {
   if (!(await hasModel(dir))) {
@@ -88,13 +102,7 @@ function defaultThreads(): number {
   return Math.max(1, Math.min(4, os.availableParallelism()));
 }
 
-/**
- * Files decoded at once. Process-wide: every transcriber shares the CPU and the loaded model, so the limit
- * on files decoded at once is one number for the whole process. Waiters go in arrival
- * order; one whose signal aborts leaves the queue at once.
- */
-const slots = { size: 1, active: 0, waiting: [] as Array<() => void> };
-
+// Waiters go in arrival order; one whose signal aborts leaves the queue at once.
 /** Hands free slots to waiters; a waiter is counted as active before it wakes. */
 function pump(): void {
   while (slots.active < slots.size && slots.waiting.length > 0) {
