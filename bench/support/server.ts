@@ -42,7 +42,7 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ cod
 export async function buildApp(): Promise<{ seconds: number }> {
   const tsconfig = path.join(ROOT, "tsconfig.json");
   const before = fs.readFileSync(tsconfig, "utf8");
-  const env = { ...process.env, NEXT_DIST_DIR: DIST_DIR, NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production" };
+  const env: NodeJS.ProcessEnv = { ...process.env, NEXT_DIST_DIR: DIST_DIR, NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production" };
   const t0 = performance.now();
   try {
     for (const mode of ["compile", "generate"]) {
