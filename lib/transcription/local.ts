@@ -10,7 +10,8 @@ import type { Transcriber, TranscribeInput, TranscriptionResult, TranscriptSegme
  *
  * Inference runs through sherpa's decodeAsync, which executes on a libuv thread-pool
  * thread (measured: event-loop lag stays under 10 ms while a 25 s window decodes), so no
- * worker_thread is needed and nothing here depends on how Next.js bundles files.
+ * worker_thread is needed and no worker file has to survive Next.js bundling. The native
+ * addon does: list "sherpa-onnx-node" in serverExternalPackages.
  */
 
 export interface LocalTranscriberOptions {
@@ -102,8 +103,7 @@ function defaultThreads(): number {
   return Math.max(1, Math.min(4, os.availableParallelism()));
 }
 
-// Waiters go in arrival order; one whose signal aborts leaves the queue at once.
-/** Hands free slots to waiters; a waiter is counted as active before it wakes. */
+/** Hands free slots to waiters in arrival order; a waiter is counted as active before it wakes. */
 function pump(): void {
   while (slots.active < slots.size && slots.waiting.length > 0) {
     slots.active++;
