@@ -6,6 +6,7 @@ let lastRand: number[] = [];
 
 /** Time-sortable, monotonic within a process ULID (like Inngest's run ids). */
 export function ulid(now = Date.now()): string {
+  now = Math.max(now, lastTime); // never go back in time: ids stay sortable in creation order
   let rand: number[];
   if (now === lastTime) {
     rand = lastRand.slice();
