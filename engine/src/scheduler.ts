@@ -194,12 +194,24 @@ export class Scheduler {
       st.sig = sig;
       return fns;
     }
-    for (const old of prev ?? []) if (!fns.some((f) => f.id === old.id)) this.functions.delete(old.id);
+    const removed = new Set<string>();
+    for (const old of prev ?? []) {
+      if (!fns.some((f) => f.id === old.id)) {
+        this.functions.delete(old.id);
+        removed.add(old.id);
+      }
+    }
     for (const fn of fns) this.functions.set(fn.id, fn);
     this.store.putApp(appUrl, fns);
     st.sig = sig;
     this.log(`synced app "${appId}" at ${appUrl}: ${fns.length} function(s) [${fns.map((f) => f.id).join(", ")}]`);
     for (const fn of fns) for (const w of fn.warnings) this.log(`warning: function ${fn.id}: ${w}`);
+    for (const id of [...this.active]) {
+      const run = this.store.runs.get(id);
+      if (run && removed.has(run.fnId)) {
+        this.finishRun(run, "failed", { error: { name: "Error", message: `function ${run.fnId} no longer exists in the app` } });
+      }
+    }
     this.pump();
     return fns;
   }
