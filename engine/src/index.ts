@@ -35,10 +35,16 @@ export async function startEngine(options: EngineOptions & { log?: Logger } = {}
   });
   const server = createHttpServer(store, scheduler, Date.now());
   server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(config.port, config.host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(config.port, config.host, () => resolve());
+    });
+  } catch (e) {
+    store.close();
+    await scheduler.stop();
+    throw e;
+  }
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host}:${port}`;
   scheduler.start();

@@ -21,7 +21,8 @@ async function main() {
       console.error(`[engine] port ${config.port} is already in use (is another engine or the Inngest dev server running?)`);
       process.exit(1);
     }
-    throw e;
+    console.error(`[engine] cannot start: ${(e as Error).message}`);
+    process.exit(1);
   }
   console.log(`[engine] listening on ${engine.url} (apps: ${config.appUrls.join(", ")}; data: ${config.dataDir})`);
   let stopping = false;

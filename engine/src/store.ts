@@ -13,6 +13,8 @@ type Rec =
   | { t: "step"; runId: string; step: StepRec }
   | { t: "fns"; appUrl: string; fns: FnConfig[] };
 
+const openDirs = new Set<string>();
+
 export const DEDUPE_WINDOW_MS = 24 * 3600 * 1000;
 
 export class Store {
@@ -23,6 +25,7 @@ export class Store {
   private fd = -1;
   private syncTimer: NodeJS.Timeout | undefined;
   private readonly file: string;
+  private lockFile: string | undefined;
 
   constructor(readonly dir: string) {
     this.file = path.join(dir, "journal.jsonl");
@@ -30,6 +33,27 @@ export class Store {
 
   open(): void {
     fs.mkdirSync(this.dir, { recursive: true });
+    // One engine per data dir: a live pid in the lock file means another engine owns it.
+    if (openDirs.has(this.dir)) throw new Error(`data dir ${this.dir} is in use by another engine (this process)`);
+    const lock = path.join(this.dir, "engine.pid");
+    try {
+      const pid = Number(fs.readFileSync(lock, "utf8"));
+      if (pid && pid !== process.pid) {
+        let alive = false;
+        try {
+          process.kill(pid, 0);
+          alive = true;
+        } catch (e) {
+          alive = (e as NodeJS.ErrnoException).code === "EPERM";
+        }
+        if (alive) throw new Error(`data dir ${this.dir} is in use by another engine (pid ${pid})`);
+      }
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    }
+    fs.writeFileSync(lock, String(process.pid));
+    this.lockFile = lock;
+    openDirs.add(this.dir);
     if (fs.existsSync(this.file)) {
       const text = fs.readFileSync(this.file, "utf8");
       for (const line of text.split("\n")) {
@@ -151,5 +175,10 @@ export class Store {
       fs.closeSync(this.fd);
     }
     this.fd = -1;
+    if (this.lockFile) {
+      fs.rmSync(this.lockFile, { force: true });
+      openDirs.delete(this.dir);
+    }
+    this.lockFile = undefined;
   }
 }

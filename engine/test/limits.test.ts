@@ -64,6 +64,10 @@ describe("limits and registration", () => {
     expect(functions.find((f: { id: string }) => f.id === "l-slow-once").warnings).toEqual([]);
   });
 
+  it("refuses a data dir another live engine uses", async () => {
+    await expect(startEngine({ port: 0, appUrls: [app.url], dataDir: engine.store.dir, quiet: true })).rejects.toThrow(/in use by another engine/);
+  });
+
   it("rejects events without a name", async () => {
     const res = await fetch(base + "/e/key", { method: "POST", body: JSON.stringify([{ data: {} }]) });
     expect(res.status).toBe(400);
