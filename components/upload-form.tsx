@@ -190,7 +190,7 @@ export function UploadForm({ maxBytes }: { maxBytes: number }) {
         </div>
       )}
       {phase.kind === "error" && (
-        <p role="alert" className="rounded-lg bg-red-50 px-4 py-3 text-sm text-red-700">
+        <p role="alert" data-testid="upload-error" className="rounded-lg bg-red-50 px-4 py-3 text-sm text-red-700">
           {phase.message}
         </p>
       )}

@@ -4,7 +4,7 @@ import { fixture, getSession, runsForEvent, uploadThroughApi, waitForStatus } fr
 
 test.describe("HTTP API", () => {
   test("malformed and invalid bodies get 400 with a message naming the problem", async ({ request }) => {
-    const bad = await request.post("/api/sessions", { data: "{not json", headers: { "content-type": "application/json" } });
+    const bad = await request.post("/api/sessions", { data: Buffer.from("{not json"), headers: { "content-type": "application/json" } });
     expect(bad.status()).toBe(400);
     expect(await bad.json()).toEqual({ error: { code: "invalid_json", message: "The request body must be valid JSON." } });
 

@@ -16,11 +16,11 @@ test("an empty file and an image are refused on the upload page with a message",
   await page.goto("/");
   await page.getByTestId("file-input").setInputFiles(fixture("empty.mp3"));
   await page.getByRole("button", { name: "Upload and transcribe" }).click();
-  await expect(page.getByRole("alert")).toContainText("The file is empty.");
+  await expect(page.getByTestId("upload-error")).toContainText("The file is empty.");
 
   await page.getByTestId("file-input").setInputFiles(fixture("image.png"));
   await page.getByRole("button", { name: "Upload and transcribe" }).click();
-  await expect(page.getByRole("alert")).toContainText(/does not look like an audio or video recording/);
+  await expect(page.getByTestId("upload-error")).toContainText(/does not look like an audio or video recording/);
   await expect(page).toHaveURL(/\/$/);
 });
 
