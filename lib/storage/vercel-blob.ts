@@ -2,7 +2,7 @@ import fs from "node:fs";
 import fsp from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { Readable, Transform } from "node:stream";
+import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { randomUUID } from "node:crypto";
 import { BlobNotFoundError, del, get, head, list, put } from "@vercel/blob";
@@ -21,14 +21,32 @@ export class VercelBlobStore implements BlobStore {
     assertSafeKey(key);
     const max = Math.min(opts.maxBytes ?? Infinity, opts.exactBytes ?? Infinity);
     let size = 0;
-    const limited = (body instanceof Readable ? body : Readable.fromWeb(body as import("node:stream/web").ReadableStream<Uint8Array>)).pipe(
-      new Transform({
-        transform(chunk: Buffer, _e, cb) {
-          size += chunk.length;
-          cb(size > max ? new UploadTooLargeError(max) : null, chunk);
-        },
-      }),
-    );
+    // A web stream that reads the body only when the client pulls, and errors (instead
+    // of ending) when the body breaks, grows past the limit or ends short. An errored
+    // body makes put() reject before it completes the multipart upload, so nothing is
+    // written and an earlier blob under the key stays as it was.
+    const source = body instanceof Readable ? body : Readable.fromWeb(body as import("node:stream/web").ReadableStream<Uint8Array>);
+    const chunks = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    const limited = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        const next = await chunks.next();
+        if (next.done) {
+          if (opts.exactBytes !== undefined && size !== opts.exactBytes) controller.error(new UploadIncompleteError(size, opts.exactBytes));
+          else controller.close();
+          return;
+        }
+        size += next.value.length;
+        if (size > max) {
+          controller.error(new UploadTooLargeError(max));
+          source.destroy();
+          return;
+        }
+        controller.enqueue(next.value);
+      },
+      cancel() {
+        source.destroy();
+      },
+    });
     try {
       await put(key, limited, {
         access: "private",
@@ -38,13 +56,8 @@ export class VercelBlobStore implements BlobStore {
         addRandomSuffix: false,
         allowOverwrite: true,
       });
-    } catch (err) {
-      await del(key, { token: this.token }).catch(() => {});
-      throw err;
-    }
-    if (opts.exactBytes !== undefined && size !== opts.exactBytes) {
-      await del(key, { token: this.token }).catch(() => {});
-      throw new UploadIncompleteError(size, opts.exactBytes);
+    } finally {
+      source.destroy();
     }
     return { size };
   }
