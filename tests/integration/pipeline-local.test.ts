@@ -85,6 +85,7 @@ describe("pipeline with the local engine and local providers", () => {
     expect(prepare.attempts).toBe(1);
     expect(prepare.errors).toHaveLength(1);
     expect(steps.map((s) => s.name)).toEqual(["prepare"]);
+    expect((await h.failureRuns(row.id)).map((r) => r.status)).toEqual(["completed"]);
 
     const log = await h.q.stageLogFor(h.db, row.id);
     expect(log.filter((l) => l.message === "Preparing the audio")).toHaveLength(1);

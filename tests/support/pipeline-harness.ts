@@ -70,6 +70,7 @@ export interface EngineStep {
   attempts: number;
   startedAt: string | null;
   endedAt: string | null;
+  durationMs: number | null;
   errors: { attempt: number; at: string; error: unknown }[];
   output?: unknown;
   error?: unknown;
