@@ -22,6 +22,8 @@ const nextConfig: NextConfig = {
     "*": ["./.data/**/*", "node_modules/sherpa-onnx-*/**/*", "node_modules/@ffmpeg-installer/linux-ia32/**/*"],
   },
   poweredByHeader: false,
+  // The build checks what it ships; `npm run typecheck` (part of npm test) checks everything, tests included.
+  typescript: { tsconfigPath: "tsconfig.next.json" },
   // Lets the e2e tests and the benchmarks build side by side without sharing one output folder.
   distDir: process.env.NEXT_DIST_DIR || ".next",
 };

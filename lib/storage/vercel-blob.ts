@@ -88,6 +88,8 @@ export class VercelBlobStore implements BlobStore {
   }
 
   async deletePrefix(prefix: string): Promise<void> {
+    // An empty prefix would list (and delete) the whole store.
+    assertSafeKey(prefix.replace(/\/+$/, ""));
     let cursor: string | undefined;
     do {
       const page = await list({ prefix, cursor, token: this.token, limit: 1000 });

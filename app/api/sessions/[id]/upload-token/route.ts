@@ -1,4 +1,5 @@
 import { NextResponse } from "next/server";
+import { BlobError } from "@vercel/blob";
 import type { HandleUploadBody } from "@vercel/blob/client";
 import { cookies } from "next/headers";
 import { config } from "@/lib/config";
@@ -18,6 +19,11 @@ export const POST = handle(async (req: Request, { params }: { params: Promise<{ 
   const body = (await req.json().catch(() => null)) as HandleUploadBody | null;
   if (!body || typeof body !== "object" || !("type" in body)) throw new HttpError(400, "invalid_json", "Expected a Vercel Blob upload body.");
   const owner = await verifyOwnerToken((await cookies()).get(OWNER_COOKIE)?.value);
-  const result = await blobUploadToken(await sessionDeps(), id, token, req, body, owner, sendSessionUploaded);
-  return NextResponse.json(result);
+  try {
+    return NextResponse.json(await blobUploadToken(await sessionDeps(), id, token, req, body, owner, sendSessionUploaded));
+  } catch (err) {
+    // A forged or malformed completion callback is the caller's fault, not ours.
+    if (err instanceof BlobError) throw new HttpError(400, "invalid_upload_request", err.message);
+    throw err;
+  }
 });
