@@ -19,7 +19,7 @@ export default function HomePage() {
           Analysis: {c.ANALYSIS_PROVIDER === "local" ? "local" : `OpenAI ${c.ANALYSIS_MODEL}`}
         </p>
       </section>
-      <UploadForm maxBytes={c.MAX_UPLOAD_BYTES} />
+      <UploadForm maxBytes={c.MAX_UPLOAD_BYTES} englishOnly={c.TRANSCRIPTION_PROVIDER === "local"} />
       <section>
         <h2 className="mb-3 text-lg font-semibold">Your recordings</h2>
         <SessionList />

@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import useSWR from "swr";
 import { AnalysisPanel } from "./analysis-panel";
 import { ApiError, fetchJson, type SessionView } from "./api";
@@ -40,6 +40,8 @@ export function SessionDetail({ id }: { id: string }) {
   const active = s ? ACTIVE.has(s.status) : false;
   useLiveUpdates(id, active, (v) => void mutate(v, { revalidate: false }));
   const now = useNow(active);
+  const audioRef = useRef<HTMLAudioElement>(null);
+  const [playhead, setPlayhead] = useState<number | undefined>(undefined);
   const [actionError, setActionError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -152,7 +154,31 @@ export function SessionDetail({ id }: { id: string }) {
         )}
       </section>
 
-      <TranscriptPanel session={s} />
+      {s.audioAvailable && s.status !== "awaiting_upload" && (
+        <audio
+          ref={audioRef}
+          controls
+          preload="metadata"
+          src={`/api/sessions/${id}/audio`}
+          onTimeUpdate={(e) => setPlayhead(e.currentTarget.currentTime)}
+          className="w-full"
+          data-testid="player"
+        />
+      )}
+      <TranscriptPanel
+        session={s}
+        currentTime={playhead}
+        onSeek={
+          s.audioAvailable
+            ? (t) => {
+                const a = audioRef.current;
+                if (!a) return;
+                a.currentTime = t;
+                void a.play().catch(() => {});
+              }
+            : undefined
+        }
+      />
       {s.analysis && <AnalysisPanel analysis={s.analysis} />}
     </div>
   );

@@ -4,7 +4,16 @@ import type { SessionView } from "./api";
 import { download, toSrt, toText, toVtt } from "./exports";
 import { formatClock } from "./format";
 
-export function TranscriptPanel({ session }: { session: SessionView }) {
+/** With a player: click a timestamp to hear that moment; the segment being played is highlighted. */
+export function TranscriptPanel({
+  session,
+  currentTime,
+  onSeek,
+}: {
+  session: SessionView;
+  currentTime?: number;
+  onSeek?: (seconds: number) => void;
+}) {
   const t = session.transcript;
   if (!t) return null;
   const base = session.title.replace(/[^\w.-]+/g, "_") || "transcript";
@@ -24,15 +33,28 @@ export function TranscriptPanel({ session }: { session: SessionView }) {
         <p className="rounded-xl bg-stone-100 px-4 py-3 text-stone-600">No speech was found in this recording.</p>
       ) : (
         <ol className="max-h-[32rem] divide-y divide-stone-100 overflow-y-auto rounded-2xl border border-stone-200 bg-white">
-          {t.segments.map((s, i) => (
-            <li key={i} className="flex gap-4 px-5 py-3" data-testid="segment">
-              <span className="w-16 shrink-0 pt-0.5 font-mono text-xs tabular-nums text-stone-500">{formatClock(s.start)}</span>
+          {t.segments.map((s, i) => {
+            const playing = currentTime !== undefined && currentTime >= s.start && currentTime < s.end;
+            return (
+            <li key={i} className={`flex gap-4 px-5 py-3 ${playing ? "bg-indigo-50" : ""}`} data-testid="segment" data-playing={playing || undefined}>
+              {onSeek ? (
+                <button
+                  onClick={() => onSeek(s.start)}
+                  title="Play from here"
+                  className="w-16 shrink-0 pt-0.5 text-left font-mono text-xs tabular-nums text-indigo-700 hover:underline"
+                >
+                  {formatClock(s.start)}
+                </button>
+              ) : (
+                <span className="w-16 shrink-0 pt-0.5 font-mono text-xs tabular-nums text-stone-500">{formatClock(s.start)}</span>
+              )}
               <p className="leading-relaxed">
                 {s.speaker && <span className="mr-2 rounded bg-stone-100 px-1.5 py-0.5 text-xs font-semibold text-stone-700">{s.speaker}</span>}
                 {s.text}
               </p>
             </li>
-          ))}
+            );
+          })}
         </ol>
       )}
     </section>

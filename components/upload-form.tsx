@@ -42,7 +42,19 @@ async function sendBytes(
   await fetchJson(upload.completeUrl, { method: "POST" });
 }
 
-export function UploadForm({ maxBytes }: { maxBytes: number }) {
+const LANGUAGES: [string, string][] = [
+  ["en", "English"],
+  ["es", "Spanish"],
+  ["fr", "French"],
+  ["de", "German"],
+  ["pt", "Portuguese"],
+  ["it", "Italian"],
+  ["nl", "Dutch"],
+  ["ja", "Japanese"],
+];
+
+/** englishOnly: the local model understands English only, so offering other languages would mislead. */
+export function UploadForm({ maxBytes, englishOnly }: { maxBytes: number; englishOnly: boolean }) {
   const router = useRouter();
   const { mutate } = useSWRConfig();
   const inputRef = useRef<HTMLInputElement>(null);
@@ -160,15 +172,23 @@ export function UploadForm({ maxBytes }: { maxBytes: number }) {
           <span className="text-stone-600">Language</span>
           <select
             value={language}
+            disabled={englishOnly}
+            title={englishOnly ? "The local model transcribes English only" : undefined}
             onChange={(e) => setLanguage(e.target.value)}
-            className="mt-1 w-full rounded-lg border border-stone-300 bg-white px-3 py-2 focus:border-indigo-500 focus:outline-none"
+            className="mt-1 w-full rounded-lg border border-stone-300 bg-white px-3 py-2 focus:border-indigo-500 focus:outline-none disabled:bg-stone-50 disabled:text-stone-500"
           >
-            <option value="">Detect / English</option>
-            <option value="en">English</option>
-            <option value="es">Spanish</option>
-            <option value="fr">French</option>
-            <option value="de">German</option>
-            <option value="pt">Portuguese</option>
+            {englishOnly ? (
+              <option value="">English</option>
+            ) : (
+              <>
+                <option value="">Detect automatically</option>
+                {LANGUAGES.map(([code, name]) => (
+                  <option key={code} value={code}>
+                    {name}
+                  </option>
+                ))}
+              </>
+            )}
           </select>
         </label>
       </div>

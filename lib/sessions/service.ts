@@ -5,6 +5,7 @@ import type { SessionRow } from "@/db/schema";
 import { HttpError, notFound } from "@/lib/http";
 import { blobKeys, UploadIncompleteError, UploadTooLargeError, type BlobBody, type BlobStore } from "@/lib/storage/types";
 import { createSessionBody, isAcceptableMedia, titleFromFileName, type CreateSessionBody } from "./upload-rules";
+import { parseRange } from "./range";
 import { toSessionView, type SessionView } from "./view";
 
 /**
@@ -171,3 +172,16 @@ export async function listSessions(deps: Pick<SessionDeps, "db">, ownerId: strin
 }
 
 const mb = (bytes: number) => Math.round(bytes / (1024 * 1024));
+
+/** The original recording for playback, honouring a byte range. */
+export async function openAudio(deps: SessionDeps, id: string, ownerId: string, rangeHeader: string | null) {
+  const row = await requireOwned(deps, id, ownerId);
+  if (!row.audioKey) throw new HttpError(404, "audio_deleted", "The audio of this session is not stored (deleted, or not uploaded yet).");
+  const whole = await deps.store.stat(row.audioKey);
+  if (!whole) throw new HttpError(404, "audio_deleted", "The audio of this session is not stored.");
+  const range = parseRange(rangeHeader, whole.size);
+  if (range === "unsatisfiable") return { unsatisfiable: true as const, size: whole.size };
+  const read = await deps.store.read(row.audioKey, range);
+  if (!read) throw new HttpError(404, "audio_deleted", "The audio of this session is not stored.");
+  return { unsatisfiable: false as const, contentType: row.contentType, seekable: deps.store.kind === "local", ...read };
+}

@@ -4,7 +4,17 @@ import path from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { randomUUID } from "node:crypto";
-import { assertSafeKey, UploadIncompleteError, UploadTooLargeError, type BlobBody, type BlobStore, type LocalCopy, type WriteOptions } from "./types";
+import {
+  assertSafeKey,
+  UploadIncompleteError,
+  UploadTooLargeError,
+  type BlobBody,
+  type BlobRead,
+  type BlobStore,
+  type ByteRange,
+  type LocalCopy,
+  type WriteOptions,
+} from "./types";
 
 /** Counts bytes as they pass and fails the pipeline as soon as the limit is crossed. */
 function byteLimiter(maxBytes: number, onBytes: (n: number) => void): Transform {
@@ -70,6 +80,15 @@ export class LocalDiskStore implements BlobStore {
     } catch {
       return null;
     }
+  }
+
+  async read(key: string, range?: ByteRange): Promise<BlobRead | null> {
+    const p = this.pathOf(key);
+    const size = await fsp.stat(p).then((st) => st.size, () => null);
+    if (size === null) return null;
+    const served = range && size > 0 ? { start: range.start, end: Math.min(range.end ?? size - 1, size - 1) } : null;
+    const stream = fs.createReadStream(p, served ?? {});
+    return { stream: Readable.toWeb(stream) as ReadableStream<Uint8Array>, size, range: served };
   }
 
   async toLocalFile(key: string): Promise<LocalCopy> {

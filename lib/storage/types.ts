@@ -23,9 +23,28 @@ export interface BlobStore {
   writeFile(key: string, localPath: string, contentType: string): Promise<{ size: number }>;
   /** Size of a stored blob, or null when there is none. */
   stat(key: string): Promise<{ size: number } | null>;
+  /**
+   * Streams a blob (or the byte range [start, end], inclusive) for playback.
+   * `range` in the result is what was actually served: null when the store
+   * served the whole blob (Vercel Blob here), so callers answer 200, not 206.
+   */
+  read(key: string, range?: ByteRange): Promise<BlobRead | null>;
   /** A local file path ffmpeg can read. */
   toLocalFile(key: string): Promise<LocalCopy>;
   deletePrefix(prefix: string): Promise<void>;
+}
+
+export interface ByteRange {
+  start: number;
+  /** Inclusive; the last byte when absent. */
+  end?: number;
+}
+
+export interface BlobRead {
+  stream: ReadableStream<Uint8Array>;
+  /** The whole blob's size. */
+  size: number;
+  range: { start: number; end: number } | null;
 }
 
 export interface WriteOptions {

@@ -6,7 +6,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { randomUUID } from "node:crypto";
 import { BlobNotFoundError, del, get, head, list, put } from "@vercel/blob";
-import { assertSafeKey, UploadIncompleteError, UploadTooLargeError, type BlobBody, type BlobStore, type LocalCopy, type WriteOptions } from "./types";
+import { assertSafeKey, UploadIncompleteError, UploadTooLargeError, type BlobBody, type BlobRead, type BlobStore, type LocalCopy, type WriteOptions } from "./types";
 
 /**
  * Vercel Blob, private access. Browsers upload straight to it (client uploads,
@@ -75,6 +75,14 @@ export class VercelBlobStore implements BlobStore {
       if (err instanceof BlobNotFoundError) return null;
       throw err;
     }
+  }
+
+  /** Whole blobs only: ranges are left to the browser's buffering rather than trusting CDN range semantics. */
+  async read(key: string): Promise<BlobRead | null> {
+    assertSafeKey(key);
+    const res = await get(key, { access: "private", token: this.token });
+    if (!res?.stream) return null;
+    return { stream: res.stream, size: res.blob.size, range: null };
   }
 
   async toLocalFile(key: string): Promise<LocalCopy> {

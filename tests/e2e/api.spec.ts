@@ -90,3 +90,28 @@ test.describe("HTTP API", () => {
     expect([...progress].sort((a, b) => a - b)).toEqual(progress);
   });
 });
+
+test.describe("audio playback", () => {
+  test("the owner can stream the recording with byte ranges; nobody else can", async ({ request, browser }) => {
+    const file = fixture("librivox.mp3");
+    const { id } = await uploadThroughApi(request, file);
+    const whole = await request.get(`/api/sessions/${id}/audio`);
+    expect(whole.status()).toBe(200);
+    expect(whole.headers()["accept-ranges"]).toBe("bytes");
+    expect(Buffer.compare(await whole.body(), fs.readFileSync(file))).toBe(0);
+
+    const part = await request.get(`/api/sessions/${id}/audio`, { headers: { range: "bytes=100-199" } });
+    expect(part.status()).toBe(206);
+    expect(part.headers()["content-range"]).toBe(`bytes 100-199/${fs.statSync(file).size}`);
+    expect(Buffer.compare(await part.body(), fs.readFileSync(file).subarray(100, 200))).toBe(0);
+    expect((await request.get(`/api/sessions/${id}/audio`, { headers: { range: "bytes=99999999-" } })).status()).toBe(416);
+
+    const other = await browser.newContext();
+    try {
+      expect((await other.request.get(`/api/sessions/${id}/audio`)).status()).toBe(404);
+    } finally {
+      await other.close();
+    }
+    await waitForStatus(request, id, ["completed", "failed"]);
+  });
+});

@@ -47,6 +47,15 @@ test("a person uploads human speech, watches the stages advance, and reads the t
   expect(order.every((i) => i >= 0)).toBe(true);
   expect([...order].sort((a, b) => a - b)).toEqual(order);
 
+  // Clicking a timestamp plays the recording from there.
+  const second = page.getByTestId("segment").nth(1);
+  const start = await second.getByRole("button").textContent();
+  await second.getByRole("button").click();
+  const [m, sec] = start!.split(":").map(Number);
+  await expect
+    .poll(() => page.getByTestId("player").evaluate((a: HTMLAudioElement) => a.currentTime))
+    .toBeGreaterThanOrEqual(m! * 60 + sec!);
+
   const s = await getSession(page.request, id);
   expect(s.durationSec).toBeGreaterThan(180);
   expect(s.transcript!.segments.every((seg, i, all) => i === 0 || seg.start >= all[i - 1]!.start)).toBe(true);

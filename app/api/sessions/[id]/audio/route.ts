@@ -1,14 +1,37 @@
 import { currentOwner, handle, sessionIdFrom } from "@/lib/http";
 import { sessionDeps } from "@/lib/sessions/deps";
-import { receiveUpload } from "@/lib/sessions/service";
+import { openAudio, receiveUpload } from "@/lib/sessions/service";
 import { startProcessing } from "@/lib/sessions/start";
 
 export const dynamic = "force-dynamic";
 export const runtime = "nodejs";
 
+type Ctx = { params: Promise<{ id: string }> };
+
 /** Local storage: the raw bytes, streamed to disk; answered 202 as soon as they are stored. */
-export const PUT = handle(async (req: Request, { params }: { params: Promise<{ id: string }> }) => {
+export const PUT = handle(async (req: Request, { params }: Ctx) => {
   const id = await sessionIdFrom(params);
   const deps = await sessionDeps();
   return startProcessing(deps, await receiveUpload(deps, id, await currentOwner(), req.body));
+});
+
+/** The recording, for the player on the session page (seekable: byte ranges). */
+export const GET = handle(async (req: Request, { params }: Ctx) => {
+  const id = await sessionIdFrom(params);
+  const audio = await openAudio(await sessionDeps(), id, await currentOwner(), req.headers.get("range"));
+  if (audio.unsatisfiable) {
+    return new Response(null, { status: 416, headers: { "content-range": `bytes */${audio.size}` } });
+  }
+  const headers: Record<string, string> = {
+    "content-type": audio.contentType,
+    "cache-control": "private, no-store",
+    "accept-ranges": audio.seekable ? "bytes" : "none",
+  };
+  if (audio.range) {
+    headers["content-range"] = `bytes ${audio.range.start}-${audio.range.end}/${audio.size}`;
+    headers["content-length"] = String(audio.range.end - audio.range.start + 1);
+    return new Response(audio.stream, { status: 206, headers });
+  }
+  headers["content-length"] = String(audio.size);
+  return new Response(audio.stream, { status: 200, headers });
 });
