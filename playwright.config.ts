@@ -34,8 +34,12 @@ export default defineConfig({
         "--disable-sync",
         "--no-first-run",
         "--disable-quic",
+        // A synthetic microphone (a beep) for the recording test, without a permission prompt.
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
       ],
     },
+    permissions: ["microphone"],
   },
   webServer: [
     {

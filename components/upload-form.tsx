@@ -5,6 +5,7 @@ import { useCallback, useRef, useState } from "react";
 import { useSWRConfig } from "swr";
 import { ApiError, fetchJson, putWithProgress, type UploadInstructions } from "./api";
 import { formatBytes } from "./format";
+import { Recorder } from "./recorder";
 
 type Phase =
   | { kind: "idle" }
@@ -157,6 +158,8 @@ export function UploadForm({ maxBytes, englishOnly }: { maxBytes: number; englis
           onChange={(e) => choose(e.target.files?.[0])}
         />
       </div>
+
+      <Recorder onRecorded={choose} disabled={busy} />
 
       <div className="grid gap-4 sm:grid-cols-[1fr_auto]">
         <label className="block text-sm">
