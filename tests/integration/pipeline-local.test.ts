@@ -30,6 +30,7 @@ beforeAll(async () => {
       PROCESSING_RETRIES: "2",
     },
   });
+  console.log(`[${path.basename(import.meta.filename, ".test.ts")}] harness start-up (ms, cumulative): ${JSON.stringify(h.timings)}`);
 }, 180_000);
 
 afterAll(async () => {

@@ -4,6 +4,7 @@
  * process), real inngest serve handler, PGlite, local disk storage. Faults are injected at
  * the HTTP level, so every retry below is a real one, scheduled by the engine.
  */
+import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { buildLongRecording, ensureFixtures, type Fixtures, type LongRecording } from "@/scripts/fixtures-lib";
 import { FAKE_GPT4O_MAX_SECONDS, FAKE_MAX_BODY_BYTES, startFakeOpenAI, type AudioInfo, type FakeOpenAI, type FakeSegment } from "../support/fake-openai";
@@ -70,6 +71,7 @@ beforeAll(async () => {
       CHUNK_SECONDS: undefined,
     },
   });
+  console.log(`[${path.basename(import.meta.filename, ".test.ts")}] harness start-up (ms, cumulative): ${JSON.stringify(h.timings)}`);
 }, 180_000);
 
 afterAll(async () => {
