@@ -83,15 +83,18 @@ export async function prepare(deps: PipelineDeps, ctx: RunContext): Promise<Prep
   if (!row.audioKey) throw new PermanentError("The audio of this session is no longer stored.");
   const audio = await deps.store.toLocalFile(row.audioKey);
   const work = await fsp.mkdtemp(path.join(os.tmpdir(), "murmur-prepare-"));
+  // Cutting hours of audio takes a while: a cancel stops it instead of letting it run to the end.
+  const owner = watchOwnership(deps, ctx);
+  const { signal } = owner;
   try {
     const info = await probe(audio.path);
-    const silences = await detectSilences(audio.path);
+    const silences = await detectSilences(audio.path, { signal });
     const maxSeconds = chunkSecondsFor(transcriber, deps.chunkSeconds);
     const plan = planChunks(info.durationSec, silences, { maxSeconds });
     const stored: q.NewChunk[] = [];
     for (const c of plan) {
       const file = path.join(work, `${c.index}.ogg`);
-      await encodeChunk(audio.path, c, file);
+      await encodeChunk(audio.path, c, file, { signal });
       const key = blobKeys.chunk(ctx.sessionId, c.index);
       const { size } = await deps.store.writeFile(key, file, "audio/ogg");
       if (size > transcriber.limits.maxBytes) {
@@ -111,7 +114,11 @@ export async function prepare(deps: PipelineDeps, ctx: RunContext): Promise<Prep
       message: `Audio is ${formatDuration(info.durationSec)}; cut into ${plan.length} part(s)`,
     });
     return { active: true, durationSec: info.durationSec, chunks: plan.map((c) => ({ ...c, done: false })) };
+  } catch (err) {
+    if (signal.aborted) return { active: false };
+    throw err;
   } finally {
+    owner.dispose();
     await fsp.rm(work, { recursive: true, force: true });
     await audio.cleanup();
   }

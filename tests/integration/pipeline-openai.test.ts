@@ -8,7 +8,7 @@ import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { buildLongRecording, ensureFixtures, type Fixtures, type LongRecording } from "@/scripts/fixtures-lib";
 import { FAKE_GPT4O_MAX_SECONDS, FAKE_MAX_BODY_BYTES, startFakeOpenAI, type AudioInfo, type FakeOpenAI, type FakeSegment } from "../support/fake-openai";
-import { type Harness, stageOrder, startPipelineHarness } from "../support/pipeline-harness";
+import { type Harness, stageOrder, startPipelineHarness, waitFor } from "../support/pipeline-harness";
 
 let h: Harness;
 let fake: FakeOpenAI;
@@ -145,6 +145,24 @@ describe("pipeline with the local engine and OpenAI providers (fake server)", ()
     expect(new Set(w.progress.filter((p) => p > 10 && p < 85)).size).toBeGreaterThanOrEqual(1);
     expect(await h.q.listChunks(h.db, row.id)).toEqual([]);
   }, 200_000);
+
+  it("stops cutting the recording into chunks when the person cancels during prepare", async () => {
+    const row = await h.createAndUpload(long.path, { title: "cancel while preparing" });
+    await waitFor(async () => (await h.session(row.id)).stage === "preparing", 30_000, "prepare to start");
+    await new Promise((r) => setTimeout(r, 500));
+    const cancelledAt = Date.now();
+    await h.cancel(row.id);
+    const { run } = await h.finishedRun(row.id, row.generation, 20_000);
+    expect(run.status).toBe("cancelled");
+    // the prepare request returns within about a second, not after the whole recording is cut (~20 s here)
+    await waitFor(async () => (await h.engineApi<{ inFlight: number }>("/health")).inFlight === 0, 8_000, "the prepare step to return");
+    console.log(`[pipeline-openai] cancel during prepare → step returned in ${Date.now() - cancelledAt} ms`);
+    const after = await h.session(row.id);
+    expect(after.status).toBe("cancelled");
+    expect(after.chunksTotal).toBe(0);
+    expect(await h.q.listChunks(h.db, row.id)).toEqual([]);
+    expect(fake.requestsTo("transcriptions")).toHaveLength(0);
+  }, 60_000);
 
   it("retries a chunk after a 500 through the engine, and completes", async () => {
     fake.fault("transcriptions", { kind: "server-error" });
