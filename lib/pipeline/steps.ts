@@ -1,6 +1,7 @@
 import fsp from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import pLimit from "p-limit";
 import type { Database } from "@/db/client";
 import * as q from "@/db/queries";
 import type { SessionRow } from "@/db/schema";
@@ -91,18 +92,23 @@ export async function prepare(deps: PipelineDeps, ctx: RunContext): Promise<Prep
     const silences = await detectSilences(audio.path, { signal });
     const maxSeconds = chunkSecondsFor(transcriber, deps.chunkSeconds);
     const plan = planChunks(info.durationSec, silences, { maxSeconds });
-    const stored: q.NewChunk[] = [];
-    for (const c of plan) {
-      const file = path.join(work, `${c.index}.ogg`);
-      await encodeChunk(audio.path, c, file, { signal });
-      const key = blobKeys.chunk(ctx.sessionId, c.index);
-      const { size } = await deps.store.writeFile(key, file, "audio/ogg");
-      if (size > transcriber.limits.maxBytes) {
-        throw new PermanentError(`A prepared part is ${size} bytes, over the transcriber's limit of ${transcriber.limits.maxBytes}.`);
-      }
-      stored.push({ index: c.index, startSec: c.start, endSec: c.end, blobKey: key, sizeBytes: size });
-      await fsp.rm(file, { force: true });
-    }
+    // ffmpeg decodes and encodes on one core; cutting parts side by side uses the others.
+    const limit = pLimit(Math.max(1, Math.min(4, os.availableParallelism())));
+    const stored: q.NewChunk[] = await Promise.all(
+      plan.map((c) =>
+        limit(async () => {
+          const file = path.join(work, `${c.index}.ogg`);
+          await encodeChunk(audio.path, c, file, { signal });
+          const key = blobKeys.chunk(ctx.sessionId, c.index);
+          const { size } = await deps.store.writeFile(key, file, "audio/ogg");
+          await fsp.rm(file, { force: true });
+          if (size > transcriber.limits.maxBytes) {
+            throw new PermanentError(`A prepared part is ${size} bytes, over the transcriber's limit of ${transcriber.limits.maxBytes}.`);
+          }
+          return { index: c.index, startSec: c.start, endSec: c.end, blobKey: key, sizeBytes: size };
+        }),
+      ),
+    );
     await q.replaceChunks(deps.db, ctx.sessionId, stored);
     await q.setSilences(deps.db, ctx.sessionId, silences);
     await q.applyRunUpdate(deps.db, ctx.sessionId, ctx.generation, {
