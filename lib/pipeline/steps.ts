@@ -71,6 +71,7 @@ export async function prepare(deps: PipelineDeps, ctx: RunContext): Promise<Prep
   if (existing.length && row.durationSec && (await allStored(deps.store, existing.map((c) => c.blobKey)))) {
     await q.applyRunUpdate(deps.db, ctx.sessionId, ctx.generation, {
       status: "processing",
+      stage: "transcribing",
       progress: BANDS.preparing.to,
       message: `Reusing ${existing.length} prepared part(s)`,
     });
