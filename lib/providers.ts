@@ -24,7 +24,7 @@ export function getTranscriber(): Promise<Transcriber> {
       return createOpenAITranscriber({ client: await openaiClient(), model: c.TRANSCRIPTION_MODEL, prompt: c.TRANSCRIPTION_PROMPT });
     }
     const { createLocalTranscriber } = await import("@/lib/transcription/local");
-    return createLocalTranscriber();
+    return createLocalTranscriber({ concurrency: c.LOCAL_TRANSCRIBER_CONCURRENCY, numThreads: c.LOCAL_TRANSCRIBER_THREADS });
   })();
   return transcriber;
 }

@@ -93,27 +93,49 @@ describe("local:moonshine-tiny", () => {
     expect(maxLag).toBeLessThan(200);
   });
 
-  it("queues concurrent calls, finishing them in arrival order, each with its own result", async () => {
+  it("queues calls beyond its concurrency, finishing them in arrival order, each with its own result", async () => {
+    const one = createLocalTranscriber({ concurrency: 1 });
+    try {
+      const done: string[] = [];
+      const [a, b] = await Promise.all([
+        // Straight to the transcriber: probe() first would let the shorter file overtake.
+        one.transcribe({ filePath: fx.librivox.mp3, durationSec: 28 }).finally(() => done.push("speech")),
+        one.transcribe({ filePath: fx.silence, durationSec: 5 }).finally(() => done.push("silence")),
+      ]);
+      expect(done).toEqual(["speech", "silence"]);
+      expect(wordErrorRate(fx.librivox.text, a.text)).toBeLessThan(0.2);
+      expect(b.segments).toEqual([]);
+    } finally {
+      createLocalTranscriber({ concurrency: 2 });
+    }
+  });
+
+  it("decodes side by side up to its concurrency: a short file is not held behind a long one", async () => {
+    const two = createLocalTranscriber({ concurrency: 2 });
     const done: string[] = [];
     const [a, b] = await Promise.all([
-      // Straight to the transcriber: probe() first would let the shorter file overtake.
-      transcriber.transcribe({ filePath: fx.librivox.mp3, durationSec: 28 }).finally(() => done.push("speech")),
-      transcriber.transcribe({ filePath: fx.silence, durationSec: 5 }).finally(() => done.push("silence")),
+      two.transcribe({ filePath: fx.librivox.mp3, durationSec: 28 }).finally(() => done.push("speech")),
+      two.transcribe({ filePath: fx.silence, durationSec: 5 }).finally(() => done.push("silence")),
     ]);
-    expect(done).toEqual(["speech", "silence"]);
+    expect(done).toEqual(["silence", "speech"]);
     expect(wordErrorRate(fx.librivox.text, a.text)).toBeLessThan(0.2);
     expect(b.segments).toEqual([]);
   });
 
   it("lets a queued call leave the queue when it is aborted", async () => {
-    const first = transcriber.transcribe({ filePath: fx.espeak.path, durationSec: 31 });
-    const ac = new AbortController();
-    const queued = transcriber.transcribe({ filePath: fx.silence, durationSec: 5, signal: ac.signal });
-    setTimeout(() => ac.abort(new Error("cancelled")), 50);
-    const t0 = performance.now();
-    await expect(queued).rejects.toThrow("cancelled");
-    expect(performance.now() - t0).toBeLessThan(500);
-    await first;
+    const one = createLocalTranscriber({ concurrency: 1 });
+    try {
+      const first = one.transcribe({ filePath: fx.espeak.path, durationSec: 31 });
+      const ac = new AbortController();
+      const queued = one.transcribe({ filePath: fx.silence, durationSec: 5, signal: ac.signal });
+      setTimeout(() => ac.abort(new Error("cancelled")), 50);
+      const t0 = performance.now();
+      await expect(queued).rejects.toThrow("cancelled");
+      expect(performance.now() - t0).toBeLessThan(500);
+      await first;
+    } finally {
+      createLocalTranscriber({ concurrency: 2 });
+    }
   });
 
   it("stops at the next window when aborted", async () => {
