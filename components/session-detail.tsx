@@ -12,14 +12,17 @@ import { StatusBadge } from "./status-badge";
 import { TranscriptPanel } from "./transcript-panel";
 
 /** Pushes server-sent updates into SWR's cache; SWR's polling covers a dropped stream. */
-function useLiveUpdates(id: string, active: boolean, mutate: (v: SessionView) => void) {
+function useLiveUpdates(id: string, active: boolean, onUpdate: (v: SessionView) => void) {
+  // The latest callback without re-opening the stream on every render (the clock re-renders each second).
+  const latest = useRef(onUpdate);
+  latest.current = onUpdate;
   useEffect(() => {
     if (!active || typeof EventSource === "undefined") return;
     const es = new EventSource(`/api/sessions/${id}/stream`);
-    es.onmessage = (e) => mutate(JSON.parse(e.data as string) as SessionView);
-    es.onerror = () => es.close();
+    es.onmessage = (e) => latest.current(JSON.parse(e.data as string) as SessionView);
+    // No onerror: EventSource reconnects by itself after the server's time limit; an HTTP error ends it for good.
     return () => es.close();
-  }, [id, active, mutate]);
+  }, [id, active]);
 }
 
 function useNow(active: boolean): number {

@@ -7,7 +7,9 @@ export const dynamic = "force-dynamic";
 export const runtime = "nodejs";
 
 const POLL_MS = 700;
-const MAX_STREAM_MS = 10 * 60_000;
+// Ends before a serverless limit would cut it; the browser's EventSource reconnects.
+const MAX_STREAM_MS = 270_000;
+export const maxDuration = 300;
 
 /**
  * Server-sent events with the session's state whenever it changes. The
