@@ -103,6 +103,10 @@ export async function confirmBlobUpload(
   const stat = await deps.store.stat(key);
   if (!stat) throw new HttpError(409, "not_uploaded", "No uploaded audio was found for this session. Upload it first.");
   if (stat.size === 0) throw new HttpError(400, "empty_file", "The file is empty.");
+  if (stat.size !== row.fileSize) {
+    // The token capped the size; a smaller blob means the upload stopped early.
+    throw new HttpError(400, "upload_incomplete", `Only ${stat.size} of ${row.fileSize} bytes arrived. Please upload again.`);
+  }
   return markUploaded(deps, row, key);
 }
 

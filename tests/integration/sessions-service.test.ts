@@ -251,6 +251,14 @@ describe("confirmBlobUpload", () => {
     expect([second.changed, second.row.generation]).toEqual([false, 1]);
     expect((await httpError(confirmBlobUpload(deps, row.id, OTHER))).status).toBe(404);
   });
+
+  it("refuses a blob smaller than announced (the upload stopped early) and leaves the session waiting", async () => {
+    const row = await newSession({ fileSize: 8 });
+    await deps.store.write(blobKeys.audio(row.id, row.fileName), bodyOf(bytes(5)), { contentType: "audio/mp4" });
+    const err = await httpError(confirmBlobUpload(deps, row.id, OWNER));
+    expect([err.status, err.code]).toEqual([400, "upload_incomplete"]);
+    expect((await q.findSession(deps.db, row.id))?.status).toBe("awaiting_upload");
+  });
 });
 
 describe("retrySession and cancel", () => {
