@@ -7,6 +7,7 @@ import { createOpenAIClient } from "@/lib/openai/client";
 import { classifyOpenAIError } from "@/lib/openai/errors";
 import type { TranscriptSegment } from "@/lib/transcription/types";
 import { startFakeOpenAI, type ChatRequest, type FakeOpenAI } from "@/tests/support/fake-openai";
+import { failure } from "../support/assertions";
 
 let server: FakeOpenAI;
 let client: OpenAI;
@@ -30,15 +31,6 @@ function systemOf(req: ChatRequest | undefined): string {
 function userOf(req: ChatRequest | undefined): string {
   const content = req?.messages.find((m) => m.role === "user")?.content;
   return typeof content === "string" ? content : "";
-}
-
-async function failure(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error("expected a failure");
 }
 
 beforeAll(async () => {

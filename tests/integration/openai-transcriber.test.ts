@@ -10,6 +10,7 @@ import { classifyOpenAIError } from "@/lib/openai/errors";
 import { createOpenAITranscriber, type OpenAITranscriptionModel } from "@/lib/transcription/openai";
 import { startFakeOpenAI, type FakeOpenAI } from "@/tests/support/fake-openai";
 import { durationOf, makeSilence, makeSpeech, makeTone } from "@/tests/support/fake-openai-audio";
+import { failure } from "../support/assertions";
 
 const SENTENCES = ["Hello team, we decided to ship on Friday.", "Anna will write the release notes by Thursday.", "Who owns the budget?"];
 
@@ -25,15 +26,6 @@ function clientWith(overrides: Partial<Parameters<typeof createOpenAIClient>[0]>
 
 function transcriber(model: OpenAITranscriptionModel, extra: { language?: string; prompt?: string; client?: OpenAI } = {}) {
   return createOpenAITranscriber({ client: extra.client ?? client, model, language: extra.language, prompt: extra.prompt });
-}
-
-async function failure(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error("expected a failure");
 }
 
 beforeAll(async () => {
