@@ -157,7 +157,7 @@ export function SessionDetail({ id }: { id: string }) {
         )}
       </section>
 
-      {s.audioAvailable && s.status !== "awaiting_upload" && (
+      {s.audioAvailable && s.durationSec !== null && (
         <audio
           ref={audioRef}
           controls

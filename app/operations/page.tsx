@@ -73,7 +73,7 @@ export default async function OperationsPage({ searchParams }: { searchParams: P
                   <StatusBadge status={r.status} />
                   {isStale(r, now) && <div className="mt-1 text-xs text-amber-700">no update for 15+ min</div>}
                 </td>
-                <td className="px-4 py-2 text-stone-600">{r.stage ? STAGE_LABEL[r.stage] : "—"}</td>
+                <td className="px-4 py-2 text-stone-600">{r.stage && r.status !== "completed" ? STAGE_LABEL[r.stage] : "—"}</td>
                 <td className="px-4 py-2 text-right tabular-nums">{r.progress}%</td>
                 <td className="px-4 py-2 text-right tabular-nums">{r.attempt || "—"}</td>
                 <td className="px-4 py-2 text-right tabular-nums">{r.durationSec ? formatClock(r.durationSec) : "—"}</td>
