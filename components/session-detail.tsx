@@ -118,10 +118,15 @@ export function SessionDetail({ id }: { id: string }) {
             {s.error}
           </div>
         )}
+        {s.stale && (
+          <p role="alert" data-testid="stale" className="rounded-lg bg-amber-50 px-4 py-3 text-sm text-amber-800">
+            No progress for 15 minutes: the background job may have been lost. Retry starts it again from what is already done.
+          </p>
+        )}
         {actionError && <p role="alert" className="text-sm text-red-700">{actionError}</p>}
 
         <div className="flex flex-wrap gap-3">
-          {(s.status === "failed" || s.status === "cancelled") && s.audioAvailable && (
+          {((s.status === "failed" || s.status === "cancelled") || s.stale) && s.audioAvailable && (
             <button disabled={busy} onClick={() => void act("/retry")} className="rounded-lg bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-700 disabled:opacity-50">
               Retry
             </button>

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNotNull, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNotNull, lt, sql } from "drizzle-orm";
 import type { Analysis } from "@/lib/analysis/types";
 import type { TranscriptSegment } from "@/lib/transcription/types";
 import type { Database } from "./client";
@@ -81,7 +81,7 @@ export async function queueSession(
   db: Database,
   id: string,
   from: SessionStatus[],
-  patch: { audioKey?: string; message: string },
+  patch: { audioKey?: string; message: string; /** only if the row has not changed since */ staleBefore?: Date },
 ): Promise<{ row: SessionRow; changed: boolean } | undefined> {
   return db.transaction(async (tx) => {
     const [updated] = await tx
@@ -98,7 +98,13 @@ export async function queueSession(
         updatedAt: sql`now()`,
         ...(patch.audioKey ? { audioKey: patch.audioKey } : {}),
       })
-      .where(and(eq(sessions.id, id), inArray(sessions.status, from)))
+      .where(
+        and(
+          eq(sessions.id, id),
+          inArray(sessions.status, from),
+          patch.staleBefore ? lt(sessions.updatedAt, patch.staleBefore) : undefined,
+        ),
+      )
       .returning();
     if (updated) {
       await tx.insert(stageLog).values({ sessionId: id, status: "queued", progress: 0, message: patch.message });

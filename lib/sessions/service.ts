@@ -5,6 +5,7 @@ import type { SessionRow } from "@/db/schema";
 import { HttpError, notFound } from "@/lib/http";
 import { blobKeys, UploadIncompleteError, UploadTooLargeError, type BlobBody, type BlobStore } from "@/lib/storage/types";
 import { createSessionBody, isAcceptableMedia, titleFromFileName, type CreateSessionBody } from "./upload-rules";
+import { isStale, STALE_AFTER_MS } from "@/lib/operations";
 import { parseRange } from "./range";
 import { toSessionView, type SessionView } from "./view";
 
@@ -119,7 +120,17 @@ async function markUploaded(deps: SessionDeps, row: SessionRow, key: string) {
 /** A failed or cancelled session starts a new run; what already finished is reused by the steps. */
 export async function retrySession(deps: SessionDeps, id: string, ownerId: string): Promise<{ row: SessionRow; changed: boolean }> {
   const row = await requireOwned(deps, id, ownerId);
-  if (row.status === "queued" || row.status === "processing") return { row, changed: false };
+  if (row.status === "queued" || row.status === "processing") {
+    if (!isStale(row)) return { row, changed: false };
+    // No progress for a long time: the run was lost (engine reset, deleted state). A new
+    // generation fences off the old run, should it ever wake up, and starts a fresh one.
+    const res = await q.queueSession(deps.db, id, ["queued", "processing"], {
+      message: "Retry requested after no progress for 15 minutes",
+      staleBefore: new Date(Date.now() - STALE_AFTER_MS),
+    });
+    if (!res) throw notFound();
+    return res;
+  }
   if (row.status !== "failed" && row.status !== "cancelled") {
     throw new HttpError(409, "not_retryable", `A ${row.status.replace("_", " ")} session cannot be retried.`);
   }

@@ -1,4 +1,5 @@
 import type { SessionRow, StageLogRow } from "@/db/schema";
+import { isStale } from "@/lib/operations";
 import type { Analysis } from "@/lib/analysis/types";
 import type { TranscriptSegment } from "@/lib/transcription/types";
 
@@ -19,6 +20,8 @@ export interface SessionView {
   language: string | null;
   deleteAfterAnalysis: boolean;
   audioAvailable: boolean;
+  /** Active but without any progress for 15 minutes: the person is offered Retry. */
+  stale: boolean;
   createdAt: string;
   updatedAt: string;
   startedAt: string | null;
@@ -64,6 +67,7 @@ export function toSessionView(
     language: row.language,
     deleteAfterAnalysis: row.deleteAfterAnalysis,
     audioAvailable: row.audioKey !== null,
+    stale: isStale(row),
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
     startedAt: iso(row.startedAt),

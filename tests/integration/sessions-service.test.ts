@@ -6,7 +6,7 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type DatabaseHandle } from "@/db/client";
 import * as q from "@/db/queries";
-import { stageLog } from "@/db/schema";
+import { sessions, stageLog } from "@/db/schema";
 import { HttpError } from "@/lib/http";
 import {
   cancel,
@@ -262,6 +262,21 @@ describe("confirmBlobUpload", () => {
 });
 
 describe("retrySession and cancel", () => {
+  it("restarts a session stuck without progress for 15 minutes, fencing off the lost run", async () => {
+    const fresh = await uploaded();
+    expect((await retrySession(deps, fresh.id, OWNER)).changed).toBe(false);
+
+    const stuck = await uploaded();
+    await q.applyRunUpdate(deps.db, stuck.id, 1, { status: "processing", stage: "transcribing", progress: 40 });
+    await handle.db.update(sessions).set({ updatedAt: new Date(Date.now() - 16 * 60_000) }).where(eq(sessions.id, stuck.id));
+    const res = await retrySession(deps, stuck.id, OWNER);
+    expect([res.changed, res.row.status, res.row.generation, res.row.progress]).toEqual([true, "queued", 2, 0]);
+    // The lost run, should it wake up, can no longer write.
+    expect(await q.applyRunUpdate(deps.db, stuck.id, 1, { status: "processing", progress: 90 })).toBe(false);
+    // Pressing Retry again right away starts nothing more.
+    expect((await retrySession(deps, stuck.id, OWNER)).changed).toBe(false);
+  });
+
   it("a failed session with its audio is queued again as generation 2", async () => {
     const row = await uploaded();
     await markStartFailed(deps, row, new Error("ECONNREFUSED"));
