@@ -1,4 +1,6 @@
+import type { Analysis } from "@/lib/analysis/types";
 import type { TranscriptSegment } from "@/lib/transcription/types";
+import { formatClock } from "./format";
 
 function stamp(sec: number, sep: "," | "."): string {
   const ms = Math.max(0, Math.round(sec * 1000));
@@ -22,6 +24,26 @@ export function toVtt(segments: TranscriptSegment[]): string {
 
 export function toText(segments: TranscriptSegment[]): string {
   return segments.map((s) => `${label(s)}${s.text}`).join("\n");
+}
+
+/** Notes to paste into a doc or a ticket: the analysis first, then the timestamped transcript. */
+export function toMarkdown(title: string, segments: TranscriptSegment[], analysis: Analysis | null): string {
+  const out = [`# ${title}`, ""];
+  const list = (heading: string, items: string[]) => {
+    if (items.length) out.push(`## ${heading}`, "", ...items.map((i) => `- ${i}`), "");
+  };
+  if (analysis && !analysis.noSpeech) {
+    const i = analysis.insights;
+    out.push("## Summary", "", i.summary, "");
+    list("Key points", i.keyPoints);
+    list("Decisions", i.decisions);
+    list("Action items", i.actionItems.map((a) => [a.who && `**${a.who}**:`, a.what, a.when && `(${a.when})`].filter(Boolean).join(" ")));
+    list("Questions", i.questions);
+    list("Topics", i.topics);
+  }
+  out.push("## Transcript", "");
+  for (const s of segments) out.push(`**[${formatClock(s.start)}]** ${label(s)}${s.text}`, "");
+  return out.join("\n");
 }
 
 export function download(name: string, body: string, type: string): void {

@@ -1,7 +1,7 @@
 "use client";
 
 import type { SessionView } from "./api";
-import { download, toSrt, toText, toVtt } from "./exports";
+import { download, toMarkdown, toSrt, toText, toVtt } from "./exports";
 import { formatClock } from "./format";
 
 /** With a player: click a timestamp to hear that moment; the segment being played is highlighted. */
@@ -23,6 +23,7 @@ export function TranscriptPanel({
         <h2 className="text-xl font-semibold">Transcript</h2>
         <div className="flex items-center gap-3 text-sm">
           <span className="text-xs text-stone-500">{t.provider}</span>
+          <button className="text-indigo-700 hover:underline" onClick={() => download(`${base}.md`, toMarkdown(session.title, t.segments, session.analysis), "text/markdown")}>Markdown</button>
           <button className="text-indigo-700 hover:underline" onClick={() => download(`${base}.txt`, toText(t.segments), "text/plain")}>TXT</button>
           <button className="text-indigo-700 hover:underline" onClick={() => download(`${base}.srt`, toSrt(t.segments), "application/x-subrip")}>SRT</button>
           <button className="text-indigo-700 hover:underline" onClick={() => download(`${base}.vtt`, toVtt(t.segments), "text/vtt")}>VTT</button>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { toSrt, toText, toVtt } from "@/components/exports";
+import { toMarkdown, toSrt, toText, toVtt } from "@/components/exports";
 import { estimateChunkBytes } from "@/lib/audio/chunks";
 import { BANDS, transcribingProgress } from "@/lib/pipeline/progress";
 import { chunkSecondsFor, monotonic, toGlobalTime } from "@/lib/pipeline/steps";
@@ -189,6 +189,31 @@ describe("transcript exports", () => {
           "01:02:03.004 --> 01:02:05.000\n<v B>Bye.\n",
         ].join("\n"),
     );
+  });
+
+  it("toMarkdown puts the analysis first, then the timestamped transcript", () => {
+    const metrics = {
+      durationSec: 3725, wordCount: 5, wordsPerMinute: 1, speakingSec: 5, silentSec: 3720, longestPauseSec: 60,
+      fillerCount: 0, fillerRatePerMin: 0, fillers: {}, keywords: [],
+    };
+    const insights = {
+      provider: "local", summary: "They greeted.", keyPoints: [], decisions: ["Meet again."],
+      actionItems: [{ who: "A", what: "book a room", when: "Friday" }], topics: ["greetings"], questions: [],
+    };
+    expect(toMarkdown("Sync", segments, { noSpeech: false, metrics, insights })).toBe(
+      [
+        "# Sync", "",
+        "## Summary", "", "They greeted.", "",
+        "## Decisions", "", "- Meet again.", "",
+        "## Action items", "", "- **A**: book a room (Friday)", "",
+        "## Topics", "", "- greetings", "",
+        "## Transcript", "",
+        "**[0:00]** A: Hello there.", "",
+        "**[1:02]** General Kenobi.", "",
+        "**[1:02:03]** B: Bye.", "",
+      ].join("\n"),
+    );
+    expect(toMarkdown("Quiet", [], { noSpeech: true, metrics, insights })).toBe("# Quiet\n\n## Transcript\n");
   });
 
   it("toText is one line per segment with speaker labels", () => {
