@@ -161,12 +161,37 @@ async function waitFor(what: string, proc: Proc, probe: () => Promise<boolean>, 
   }
 }
 
-export interface Engine {
+/** A server process started by the bench, with the temp data dir it owns. */
+export interface Managed {
   url: string;
   port: number;
   proc: Proc;
   dataDir: string;
   stop(): Promise<void>;
+}
+export type Engine = Managed;
+export type App = Managed;
+
+/** Wraps a started process; if `ready` fails, the process is stopped and its data dir removed. */
+async function managed(proc: Proc, port: number, dataDir: string, ready: (url: string) => Promise<void>): Promise<Managed> {
+  const url = `http://127.0.0.1:${port}`;
+  const m: Managed = {
+    url,
+    port,
+    proc,
+    dataDir,
+    async stop() {
+      await proc.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  try {
+    await ready(url);
+  } catch (e) {
+    await m.stop();
+    throw e;
+  }
+  return m;
 }
 
 /** The local engine; `appUrl` is the serve endpoint it syncs and calls. */
@@ -178,35 +203,12 @@ export async function startEngine(opts: { appUrl: string; port?: number; waitFor
     ["--import", "tsx", path.join(ROOT, "engine/src/main.ts"), "--port", String(port), "--app-url", opts.appUrl, "--data-dir", dataDir, "--quiet", "--poll-interval-ms", "1000"],
     { ...process.env },
   );
-  const url = `http://127.0.0.1:${port}`;
-  const engine: Engine = {
-    url,
-    port,
-    proc,
-    dataDir,
-    async stop() {
-      await proc.stop();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-  try {
+  return managed(proc, port, dataDir, async (url) => {
     await waitFor("engine", proc, async () => (await fetch(`${url}/health`)).ok, 30_000);
     if (opts.waitForFunctions) {
       await waitFor("engine sync with the app", proc, async () => ((await (await fetch(`${url}/health`)).json()) as { functions: number }).functions > 0, 60_000);
     }
-  } catch (e) {
-    await engine.stop();
-    throw e;
-  }
-  return engine;
-}
-
-export interface App {
-  url: string;
-  port: number;
-  proc: Proc;
-  dataDir: string;
-  stop(): Promise<void>;
+  });
 }
 
 /** Env vars that would switch the app away from the embedded local setup. */
@@ -232,25 +234,8 @@ export async function startApp(opts: { enginePort: number; env?: Record<string, 
     ...opts.env,
   });
   const proc = startProc("app", [NEXT_BIN, "start", "-p", String(port), "-H", "127.0.0.1"], env);
-  const url = `http://127.0.0.1:${port}`;
-  const app: App = {
-    url,
-    port,
-    proc,
-    dataDir,
-    async stop() {
-      await proc.stop();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-  try {
-    // /api/health opens the database (PGlite initdb + migrations on a new DATA_DIR), so timing starts warm.
-    await waitFor("next start", proc, async () => (await fetch(`${url}/api/health`)).ok, 90_000);
-  } catch (e) {
-    await app.stop();
-    throw e;
-  }
-  return app;
+  // /api/health opens the database (PGlite initdb + migrations on a new DATA_DIR), so timing starts warm.
+  return managed(proc, port, dataDir, (url) => waitFor("next start", proc, async () => (await fetch(`${url}/api/health`)).ok, 90_000));
 }
 
 /** Pids of `pid` and all its descendants (from /proc). */
