@@ -1,10 +1,10 @@
 import { eventType } from "inngest";
 import { z } from "zod";
 
+export const sessionUploadedData = z.object({ sessionId: z.uuid(), generation: z.number().int().positive() });
+
 /** A session's audio is stored; `generation` tells runs of the same session apart (first run, each retry). */
-export const sessionUploaded = eventType("session/uploaded", {
-  schema: z.object({ sessionId: z.uuid(), generation: z.number().int().positive() }),
-});
+export const sessionUploaded = eventType("session/uploaded", { schema: sessionUploadedData });
 
 /** The person cancelled; stops the running process-session run for this session. */
 export const sessionCancelled = eventType("session/cancelled", {

@@ -5,7 +5,7 @@ import * as steps from "@/lib/pipeline/steps";
 import { pipelineDeps } from "@/lib/pipeline/deps";
 import { applyRunUpdate } from "@/db/queries";
 import { inngest } from "../client";
-import { sessionCancelled, sessionUploaded } from "../events";
+import { sessionCancelled, sessionUploaded, sessionUploadedData } from "../events";
 
 type Retries = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13 | 14 | 15 | 16 | 17 | 18 | 19 | 20;
 
@@ -49,10 +49,15 @@ export const processSession = inngest.createFunction(
     retries: Math.min(20, config().PROCESSING_RETRIES) as Retries,
     concurrency: { limit: config().PROCESSING_CONCURRENCY },
     cancelOn: [{ event: sessionCancelled, match: "data.sessionId" }],
-    onFailure: async ({ event, error }) => {
-      const original = event.data.event.data as { sessionId: string; generation: number };
+    onFailure: async ({ event, error, logger }) => {
+      // The failed run's own trigger, carried inside inngest/function.failed: validated like any payload.
+      const original = sessionUploadedData.safeParse(event.data.event.data);
+      if (!original.success) {
+        logger.error("process-session failed for an event without a valid session", original.error.issues);
+        return;
+      }
       const deps = await pipelineDeps();
-      await steps.markFailed(deps, original, readableReason(error));
+      await steps.markFailed(deps, original.data, readableReason(error));
     },
   },
   async ({ event, step, attempt }) => {
