@@ -84,6 +84,7 @@ export function UploadForm({ maxBytes, englishOnly }: { maxBytes: number; englis
     e.preventDefault();
     if (!file) return;
     setPhase({ kind: "uploading", sent: 0, total: file.size });
+    let createdId: string | undefined;
     try {
       const created = await fetchJson<{ id: string; upload: UploadInstructions }>("/api/sessions", {
         method: "POST",
@@ -96,6 +97,7 @@ export function UploadForm({ maxBytes, englishOnly }: { maxBytes: number; englis
           deleteAfterAnalysis: deleteAfter,
         }),
       });
+      createdId = created.id;
       await sendBytes(
         created.upload,
         file,
@@ -106,6 +108,13 @@ export function UploadForm({ maxBytes, englishOnly }: { maxBytes: number; englis
       void mutate("/api/sessions");
       router.push(`/sessions/${created.id}`);
     } catch (err) {
+      if (createdId && err instanceof ApiError && err.code === "engine_unavailable") {
+        // The upload is saved; its page explains and offers Retry.
+        router.push(`/sessions/${createdId}`);
+        return;
+      }
+      // The bytes never arrived: don't leave an empty "waiting for upload" session behind.
+      if (createdId) void fetch(`/api/sessions/${createdId}`, { method: "DELETE" }).then(() => mutate("/api/sessions"));
       setPhase({ kind: "error", message: err instanceof ApiError || err instanceof Error ? err.message : String(err) });
     }
   }

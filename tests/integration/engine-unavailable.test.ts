@@ -1,0 +1,65 @@
+/**
+ * The engine is down when an upload is acknowledged: the person gets a clear 503, the
+ * upload is kept, and the session ends "failed" with a Retry hint instead of sitting
+ * in "queued" forever.
+ */
+import net from "node:net";
+import { Readable } from "node:stream";
+import fsp from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import type { DatabaseHandle } from "@/db/client";
+import type { SessionDeps } from "@/lib/sessions/service";
+
+let handle: DatabaseHandle;
+let tmp: string;
+const saved = { dev: process.env.INNGEST_DEV, base: process.env.INNGEST_BASE_URL };
+
+/** A port nobody listens on: bound, then released. */
+async function closedPort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", () => r()));
+  const { port } = srv.address() as net.AddressInfo;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+beforeAll(async () => {
+  process.env.INNGEST_DEV = "1";
+  process.env.INNGEST_BASE_URL = `http://127.0.0.1:${await closedPort()}`;
+  tmp = await fsp.mkdtemp(path.join(os.tmpdir(), "murmur-noengine-"));
+  const { openDatabase } = await import("@/db/client");
+  handle = await openDatabase({ driver: "pglite", pgliteDir: "memory://" });
+});
+
+afterAll(async () => {
+  // Workers are reused between files: leave the environment as it was.
+  for (const [k, v] of [["INNGEST_DEV", saved.dev], ["INNGEST_BASE_URL", saved.base]] as const) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+  await handle?.close();
+  await fsp.rm(tmp, { recursive: true, force: true });
+});
+
+it("answers 503, keeps the upload and marks the session failed with a way out", async () => {
+  const { LocalDiskStore } = await import("@/lib/storage/local");
+  const service = await import("@/lib/sessions/service");
+  const { startProcessing } = await import("@/lib/sessions/start");
+  const deps: SessionDeps = { db: handle.db, store: new LocalDiskStore(tmp), maxUploadBytes: 1024 };
+
+  const created = await service.createSession(deps, "owner", { fileName: "a.mp3", fileSize: 4, contentType: "audio/mpeg", deleteAfterAnalysis: false });
+  const received = await service.receiveUpload(deps, created.id, "owner", Readable.from([Buffer.from("abcd")]));
+  const res = await startProcessing(deps, received);
+
+  expect(res.status).toBe(503);
+  expect(((await res.json()) as { error: { code: string } }).error.code).toBe("engine_unavailable");
+  const row = await service.requireOwned(deps, created.id, "owner");
+  expect(row.status).toBe("failed");
+  expect(row.error).toMatch(/Retry/);
+  expect(row.audioKey).not.toBeNull();
+  expect(await deps.store.stat(row.audioKey!)).toEqual({ size: 4 });
+  // and Retry is indeed allowed
+  expect((await service.retrySession(deps, created.id, "owner")).changed).toBe(true);
+}, 60_000);
