@@ -3,7 +3,6 @@
  * upload is kept, and the session ends "failed" with a Retry hint instead of sitting
  * in "queued" forever.
  */
-import net from "node:net";
 import { Readable } from "node:stream";
 import fsp from "node:fs/promises";
 import os from "node:os";
@@ -11,23 +10,15 @@ import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { DatabaseHandle } from "@/db/client";
 import type { SessionDeps } from "@/lib/sessions/service";
+import { freePort } from "../support/net";
 
 let handle: DatabaseHandle;
 let tmp: string;
 const saved = { dev: process.env.INNGEST_DEV, base: process.env.INNGEST_BASE_URL };
 
-/** A port nobody listens on: bound, then released. */
-async function closedPort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", () => r()));
-  const { port } = srv.address() as net.AddressInfo;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
-
 beforeAll(async () => {
   process.env.INNGEST_DEV = "1";
-  process.env.INNGEST_BASE_URL = `http://127.0.0.1:${await closedPort()}`;
+  process.env.INNGEST_BASE_URL = `http://127.0.0.1:${await freePort()}`;
   tmp = await fsp.mkdtemp(path.join(os.tmpdir(), "murmur-noengine-"));
   const { openDatabase } = await import("@/db/client");
   handle = await openDatabase({ driver: "pglite", pgliteDir: "memory://" });

@@ -13,26 +13,15 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import fsp from "node:fs/promises";
 import http from "node:http";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { freePort } from "./net";
 
 const ROOT = path.resolve(import.meta.dirname, "..", "..");
 export const OWNER = "owner-pipeline-test";
 const TERMINAL_RUN = new Set(["completed", "failed", "cancelled"]);
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export async function waitFor<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, label: string): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -3,18 +3,7 @@ import { estimateChunkBytes, planChunks, type Chunk } from "@/lib/audio/chunks";
 import type { Silence } from "@/lib/audio/silence";
 import { createSilenceParser } from "@/lib/audio/silence";
 import { planWindows } from "@/lib/transcription/local-windows";
-
-/** Deterministic PRNG (mulberry32) so a failing case can be replayed from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from "../support/random";
 
 function randomSilences(rand: () => number, duration: number): Silence[] {
   const out: Silence[] = [];

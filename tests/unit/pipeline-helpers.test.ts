@@ -4,21 +4,10 @@ import { estimateChunkBytes } from "@/lib/audio/chunks";
 import { BANDS, transcribingProgress } from "@/lib/pipeline/progress";
 import { chunkSecondsFor, monotonic, toGlobalTime } from "@/lib/pipeline/steps";
 import type { Transcriber, TranscriptSegment } from "@/lib/transcription/types";
+import { rng } from "../support/random";
 
 const seg = (start: number, end: number, text = "x", speaker?: string): TranscriptSegment =>
   speaker ? { start, end, text, speaker } : { start, end, text };
-
-/** Deterministic PRNG (mulberry32) so a failing case can be replayed from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("toGlobalTime", () => {
   it("shifts a chunk's segments by its offset into recording time", () => {
