@@ -208,6 +208,11 @@ export async function listChunks(db: Database, sessionId: string): Promise<Chunk
   return db.select().from(chunks).where(eq(chunks.sessionId, sessionId)).orderBy(asc(chunks.index));
 }
 
+export async function findChunk(db: Database, sessionId: string, index: number): Promise<ChunkRow | undefined> {
+  const [row] = await db.select().from(chunks).where(and(eq(chunks.sessionId, sessionId), eq(chunks.index, index)));
+  return row;
+}
+
 /** Replaces the chunk plan (a re-run of prepare cuts the same audio the same way). */
 export async function replaceChunks(db: Database, sessionId: string, list: NewChunk[]): Promise<void> {
   await db.transaction(async (tx) => {

@@ -149,7 +149,8 @@ export type ChunkResult = Inactive | { active: true; index: number; segments: nu
 export async function transcribeChunk(deps: PipelineDeps, ctx: RunContext, index: number): Promise<ChunkResult> {
   const row = await ownedBy(deps, ctx);
   if (!row) return { active: false };
-  const chunk = (await q.listChunks(deps.db, ctx.sessionId)).find((c) => c.index === index);
+  // One row, not the whole plan: every chunk step would otherwise read every chunk's segments.
+  const chunk = await q.findChunk(deps.db, ctx.sessionId, index);
   if (!chunk) throw new Error(`Part ${index} of session ${ctx.sessionId} is missing; prepare must run again.`);
   if (chunk.transcribedAt) return { active: true, index, segments: chunk.segments?.length ?? 0, skipped: true };
 

@@ -6,6 +6,7 @@ import { pipeline } from "node:stream/promises";
 import { randomUUID } from "node:crypto";
 import {
   assertSafeKey,
+  toNodeStream,
   UploadIncompleteError,
   UploadTooLargeError,
   type BlobBody,
@@ -27,10 +28,6 @@ function byteLimiter(maxBytes: number, onBytes: (n: number) => void): Transform 
       else cb(null, chunk);
     },
   });
-}
-
-function toNodeStream(body: BlobBody): Readable {
-  return body instanceof Readable ? body : Readable.fromWeb(body as import("node:stream/web").ReadableStream<Uint8Array>);
 }
 
 /** Blobs as files under one directory; writes land in a temp file and are renamed, so a cut-off upload leaves nothing. */

@@ -1,6 +1,12 @@
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
+import type { ReadableStream as NodeWebReadableStream } from "node:stream/web";
 
 export type BlobBody = ReadableStream<Uint8Array> | Readable;
+
+/** Either kind of body as a Node stream (route handlers hand over web streams). */
+export function toNodeStream(body: BlobBody): Readable {
+  return body instanceof Readable ? body : Readable.fromWeb(body as NodeWebReadableStream<Uint8Array>);
+}
 
 export interface LocalCopy {
   path: string;

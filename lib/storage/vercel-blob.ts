@@ -2,11 +2,10 @@ import fs from "node:fs";
 import fsp from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { randomUUID } from "node:crypto";
 import { BlobNotFoundError, del, get, head, list, put } from "@vercel/blob";
-import { assertSafeKey, UploadIncompleteError, UploadTooLargeError, type BlobBody, type BlobRead, type BlobStore, type LocalCopy, type WriteOptions } from "./types";
+import { assertSafeKey, toNodeStream, UploadIncompleteError, UploadTooLargeError, type BlobBody, type BlobRead, type BlobStore, type LocalCopy, type WriteOptions } from "./types";
 
 /**
  * Vercel Blob, private access. Browsers upload straight to it (client uploads,
@@ -25,7 +24,7 @@ export class VercelBlobStore implements BlobStore {
     // of ending) when the body breaks, grows past the limit or ends short. An errored
     // body makes put() reject before it completes the multipart upload, so nothing is
     // written and an earlier blob under the key stays as it was.
-    const source = body instanceof Readable ? body : Readable.fromWeb(body as import("node:stream/web").ReadableStream<Uint8Array>);
+    const source = toNodeStream(body);
     const chunks = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
     const limited = new ReadableStream<Uint8Array>({
       async pull(controller) {
@@ -91,7 +90,7 @@ export class VercelBlobStore implements BlobStore {
     if (!res?.stream) throw new BlobNotFoundError();
     const dir = await fsp.mkdtemp(path.join(os.tmpdir(), "murmur-"));
     const file = path.join(dir, `${randomUUID()}${path.extname(key)}`);
-    await pipeline(Readable.fromWeb(res.stream as import("node:stream/web").ReadableStream<Uint8Array>), fs.createWriteStream(file));
+    await pipeline(toNodeStream(res.stream), fs.createWriteStream(file));
     return { path: file, cleanup: () => fsp.rm(dir, { recursive: true, force: true }) };
   }
 
