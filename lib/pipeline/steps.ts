@@ -10,6 +10,7 @@ import { probe } from "@/lib/audio/probe";
 import { detectSilences } from "@/lib/audio/silence";
 import type { Analyzer } from "@/lib/analysis/types";
 import { analyzeTranscript } from "@/lib/analysis/local";
+import { countWords } from "@/lib/analysis/text";
 import { blobKeys, type BlobStore } from "@/lib/storage/types";
 import type { Transcriber, TranscriptSegment } from "@/lib/transcription/types";
 import { PermanentError } from "@/lib/errors";
@@ -241,7 +242,8 @@ export async function merge(deps: PipelineDeps, ctx: RunContext): Promise<Inacti
     language: row.language,
     segments,
   });
-  const words = text ? text.split(/\s+/).length : 0;
+  // The same count as the analysis's "Words", so the log and the page agree.
+  const words = countWords(text);
   await q.applyRunUpdate(deps.db, ctx.sessionId, ctx.generation, {
     status: "processing",
     stage: "analyzing",
