@@ -3,6 +3,7 @@ import type { SessionRow } from "@/db/schema";
 import { sendSessionUploaded } from "@/inngest/send";
 import { errorResponse } from "@/lib/http";
 import { markStartFailed, type SessionDeps } from "./service";
+import { isRunStatus } from "./status";
 
 /**
  * The one event that starts (or restarts) processing, then 202. The event id
@@ -11,7 +12,7 @@ import { markStartFailed, type SessionDeps } from "./service";
  */
 export async function startProcessing(deps: SessionDeps, res: { row: SessionRow }): Promise<Response> {
   const { row } = res;
-  if (row.status === "queued" || row.status === "processing") {
+  if (isRunStatus(row.status)) {
     try {
       await sendSessionUploaded(row.id, row.generation);
     } catch (err) {
