@@ -1,0 +1,124 @@
+import { evaluateValue } from "./expressions.js";
+import type { FnConfig, RunRec } from "./types.js";
+
+export interface WorkItem {
+  runId: string;
+  /** "step" (discover / run next) or a step hash. */
+  stepId: string;
+  attempt: number;
+  transportFailures: number;
+  /** Queue order: older runs first (so started runs finish before new ones start), then FIFO. */
+  rank?: string;
+  seq?: number;
+}
+
+/** What the queue needs to know about a run before it may send its request. */
+export type Admission =
+  | { kind: "drop" } // the run is gone or finished
+  | { kind: "wait" } // not runnable yet (e.g. its function is not synced): stays queued
+  | { kind: "go"; fn: FnConfig; run: RunRec };
+
+interface Bucket {
+  key: string;
+  limit: number;
+}
+
+/**
+ * The ready queue and the concurrency buckets. Like Inngest, a concurrency limit counts executing
+ * steps (requests in flight to the app), so a sleeping or waiting run holds no slot.
+ */
+export class ReadyQueue {
+  private readonly ready: WorkItem[] = [];
+  private readonly inFlightByBucket = new Map<string, number>();
+  private inFlight = 0;
+  private seq = 0;
+  private pumping = false;
+  private stopped = false;
+
+  constructor(
+    private readonly maxInFlight: number,
+    private readonly admit: (item: WorkItem) => Admission,
+    private readonly dispatch: (fn: FnConfig, run: RunRec, item: WorkItem) => Promise<void>,
+  ) {}
+
+  enqueue(item: WorkItem): void {
+    if (this.stopped) return;
+    item.rank = item.runId; // run ids are ULIDs: sortable by creation, monotonic within a millisecond
+    item.seq = ++this.seq;
+    // binary insertion by (rank, seq)
+    let lo = 0;
+    let hi = this.ready.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const m = this.ready[mid]!;
+      if (m.rank! < item.rank || (m.rank === item.rank && m.seq! < item.seq)) lo = mid + 1;
+      else hi = mid;
+    }
+    this.ready.splice(lo, 0, item);
+    this.pump();
+  }
+
+  has(runId: string, stepId: string): boolean {
+    return this.ready.some((i) => i.runId === runId && i.stepId === stepId);
+  }
+
+  removeRun(runId: string): void {
+    for (let i = this.ready.length - 1; i >= 0; i--) if (this.ready[i]!.runId === runId) this.ready.splice(i, 1);
+  }
+
+  pump(): void {
+    if (this.pumping || this.stopped) return;
+    this.pumping = true;
+    try {
+      for (let i = 0; i < this.ready.length && this.inFlight < this.maxInFlight; ) {
+        const item = this.ready[i]!;
+        const a = this.admit(item);
+        if (a.kind === "drop") {
+          this.ready.splice(i, 1);
+          continue;
+        }
+        if (a.kind === "wait") {
+          i++;
+          continue;
+        }
+        const buckets = bucketsOf(a.fn, a.run);
+        if (buckets.some((b) => (this.inFlightByBucket.get(b.key) ?? 0) >= b.limit)) {
+          i++;
+          continue;
+        }
+        this.ready.splice(i, 1);
+        for (const b of buckets) this.inFlightByBucket.set(b.key, (this.inFlightByBucket.get(b.key) ?? 0) + 1);
+        this.inFlight++;
+        void this.dispatch(a.fn, a.run, item).finally(() => {
+          for (const b of buckets) {
+            const n = (this.inFlightByBucket.get(b.key) ?? 1) - 1;
+            if (n <= 0) this.inFlightByBucket.delete(b.key);
+            else this.inFlightByBucket.set(b.key, n);
+          }
+          this.inFlight--;
+          this.pump();
+        });
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  /** Number of executing SDK requests (for tests and the dashboard). */
+  stats(): { inFlight: number; ready: number; buckets: Record<string, number> } {
+    return { inFlight: this.inFlight, ready: this.ready.length, buckets: Object.fromEntries(this.inFlightByBucket) };
+  }
+}
+
+function bucketsOf(fn: FnConfig, run: RunRec): Bucket[] {
+  return fn.concurrency.map((c) => {
+    const keyVal = c.key ? JSON.stringify(evaluateValue(c.key, { event: run.event }) ?? null) : "";
+    const scope = c.scope ?? "fn";
+    const key = scope === "fn" ? `fn:${fn.id}:${keyVal}` : `${scope}:${c.key ?? ""}:${keyVal}`;
+    return { key, limit: c.limit };
+  });
+}
