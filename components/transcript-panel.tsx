@@ -30,6 +30,24 @@ export function TranscriptPanel({
           <button className="text-indigo-700 hover:underline" onClick={() => void navigator.clipboard?.writeText(t.text)}>Copy</button>
         </div>
       </div>
+      {t.untranscribed.length > 0 && (
+        <p className="rounded-xl border border-amber-200 bg-amber-50 px-4 py-3 text-sm text-amber-900" data-testid="untranscribed">
+          Sound was heard but no words could be made out in{" "}
+          {t.untranscribed.map((u, i) => (
+            <span key={i}>
+              {i > 0 && (i === t.untranscribed.length - 1 ? " and " : ", ")}
+              {onSeek ? (
+                <button className="font-mono underline" onClick={() => onSeek(u.start)} title="Listen to this part">
+                  {formatClock(u.start)}–{formatClock(u.end)}
+                </button>
+              ) : (
+                <span className="font-mono">{formatClock(u.start)}–{formatClock(u.end)}</span>
+              )}
+            </span>
+          ))}
+          . Listen to those parts to check what was said.
+        </p>
+      )}
       {t.segments.length === 0 ? (
         <p className="rounded-xl bg-stone-100 px-4 py-3 text-stone-600">No speech was found in this recording.</p>
       ) : (

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, inArray, isNotNull, lt, sql } from "drizzle-orm";
 import type { Analysis } from "@/lib/analysis/types";
-import type { TranscriptSegment } from "@/lib/transcription/types";
+import type { AudioSpan, TranscriptSegment } from "@/lib/transcription/types";
 import type { Database } from "./client";
 import {
   analyses,
@@ -227,11 +227,12 @@ export async function saveChunkSegments(
   sessionId: string,
   index: number,
   segments: TranscriptSegment[],
+  untranscribed: AudioSpan[] = [],
 ): Promise<{ chunksDone: number; secondsDone: number }> {
   return db.transaction(async (tx) => {
     await tx
       .update(chunks)
-      .set({ segments, transcribedAt: sql`now()` })
+      .set({ segments, untranscribed, transcribedAt: sql`now()` })
       .where(and(eq(chunks.sessionId, sessionId), eq(chunks.index, index)));
     const [agg] = await tx
       .select({
@@ -256,7 +257,7 @@ export async function deleteChunkRows(db: Database, sessionId: string): Promise<
 export async function saveTranscript(
   db: Database,
   sessionId: string,
-  t: { provider: string; language?: string | null; segments: TranscriptSegment[] },
+  t: { provider: string; language?: string | null; segments: TranscriptSegment[]; untranscribed?: AudioSpan[] },
 ): Promise<{ text: string; segmentCount: number }> {
   const text = t.segments
     .map((s) => s.text.trim())
@@ -271,6 +272,7 @@ export async function saveTranscript(
       provider: t.provider,
       language: t.language ?? null,
       segmentCount: t.segments.length,
+      untranscribed: t.untranscribed ?? [],
     });
     // Batched so a many-hour transcript stays under the parameter limit.
     for (let i = 0; i < t.segments.length; i += 500) {

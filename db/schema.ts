@@ -13,7 +13,7 @@ import {
   timestamp,
 } from "drizzle-orm/pg-core";
 import type { Insights, SpeechMetrics } from "@/lib/analysis/types";
-import type { TranscriptSegment } from "@/lib/transcription/types";
+import type { AudioSpan, TranscriptSegment } from "@/lib/transcription/types";
 
 export const SESSION_STATUSES = [
   "awaiting_upload",
@@ -102,6 +102,8 @@ export const chunks = pgTable(
     sizeBytes: bigint("size_bytes", { mode: "number" }).notNull(),
     /** Segments with timestamps in the whole recording's time; null until transcribed. */
     segments: jsonb("segments").$type<TranscriptSegment[]>(),
+    /** Sound the transcriber gave no words for, in the whole recording's time. */
+    untranscribed: jsonb("untranscribed").$type<AudioSpan[]>(),
     transcribedAt: timestamp("transcribed_at", { withTimezone: true }),
   },
   (t) => [primaryKey({ columns: [t.sessionId, t.index] })],
@@ -115,6 +117,8 @@ export const transcripts = pgTable("transcripts", {
   provider: text("provider").notNull(),
   language: text("language"),
   segmentCount: integer("segment_count").notNull(),
+  /** Stretches with sound that gave no words: the page says so instead of leaving a silent hole. */
+  untranscribed: jsonb("untranscribed").$type<AudioSpan[]>().notNull().default([]),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
 });
 

@@ -283,3 +283,44 @@ export async function buildLongRecording(options: { minutes: number; dest?: stri
     repeats,
   };
 }
+
+export interface GapRecording {
+  path: string;
+  /** What each half says (the same clip twice). */
+  clipText: string;
+  clipSec: number;
+  /** Where the gap lies, in seconds. */
+  gap: { start: number; end: number };
+}
+
+/**
+ * The LibriVox clip (its five readings back to back, ~25 s), a gap of digital silence or of
+ * quiet room tone, and the clip again, as 16 kHz mono Opus like a prepared part: the shape
+ * of recording whose second half the local model once returned nothing for.
+ */
+export async function buildGapRecording(options: { gapSec: number; gap: "silence" | "room-tone" }): Promise<GapRecording> {
+  await mkdir(FIXTURES_DIR, { recursive: true });
+  const libri = await librivoxSources();
+  const name = `gap-${options.gap}-${options.gapSec}s.ogg`;
+  const clipName = "librivox-clip.wav";
+  const clip = await make(clipName, async (tmp) => {
+    const args = libri.wavs.flatMap((w) => ["-i", w]);
+    const labels = libri.wavs.map((_, i) => `[${i}:a]`).join("");
+    await ffmpeg([...args, "-filter_complex", `${labels}concat=n=${libri.wavs.length}:v=0:a=1[out]`, ...out(tmp, "-map", "[out]", "-ar", "16000", "-ac", "1", "-c:a", "pcm_s16le")]);
+  });
+  const clipSec = await durationOf(clip);
+  const source =
+    options.gap === "silence"
+      ? `anullsrc=r=16000:cl=mono,atrim=duration=${options.gapSec}`
+      : // Pink noise at about -50 dBFS: a quiet room, not digital zero.
+        `anoisesrc=r=16000:a=0.003:c=pink:d=${options.gapSec}`;
+  const file = await make(name, (tmp) =>
+    ffmpeg([
+      "-i", clip, "-i", clip,
+      "-filter_complex",
+      `${source}[g];[0:a]aformat=sample_rates=16000:channel_layouts=mono[a];[1:a]aformat=sample_rates=16000:channel_layouts=mono[b];[g]aformat=sample_rates=16000:channel_layouts=mono[gg];[a][gg][b]concat=n=3:v=0:a=1[out]`,
+      ...out(tmp, "-map", "[out]", "-c:a", "libopus", "-b:a", "24k"),
+    ]),
+  );
+  return { path: file, clipText: libri.text, clipSec, gap: { start: clipSec, end: clipSec + options.gapSec } };
+}

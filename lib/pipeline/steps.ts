@@ -12,7 +12,7 @@ import type { Analyzer } from "@/lib/analysis/types";
 import { analyzeTranscript } from "@/lib/analysis/local";
 import { countWords } from "@/lib/analysis/text";
 import { blobKeys, type BlobStore } from "@/lib/storage/types";
-import type { Transcriber, TranscriptSegment } from "@/lib/transcription/types";
+import type { AudioSpan, Transcriber, TranscriptSegment } from "@/lib/transcription/types";
 import { PermanentError } from "@/lib/errors";
 import { BANDS, transcribingProgress } from "./progress";
 
@@ -183,13 +183,16 @@ export async function transcribeChunk(deps: PipelineDeps, ctx: RunContext, index
       throw err;
     }
     const segments = toGlobalTime(result.segments, chunk.startSec, chunk.endSec);
-    const { chunksDone, secondsDone } = await q.saveChunkSegments(deps.db, ctx.sessionId, index, segments);
+    const untranscribed = spansToGlobalTime(result.untranscribed ?? [], chunk.startSec, chunk.endSec);
+    const { chunksDone, secondsDone } = await q.saveChunkSegments(deps.db, ctx.sessionId, index, segments, untranscribed);
     await q.applyRunUpdate(deps.db, ctx.sessionId, ctx.generation, {
       status: "processing",
       stage: "transcribing",
       progress: transcribingProgress(secondsDone, row.durationSec ?? 0),
       error: null,
-      message: `Transcribed part ${index + 1} (${chunksDone} of ${row.chunksTotal} done)`,
+      message:
+        `Transcribed part ${index + 1} (${chunksDone} of ${row.chunksTotal} done)` +
+        (untranscribed.length ? `; no words could be made out in ${describeSpans(untranscribed)}` : ""),
     });
     return { active: true, index, segments: segments.length, skipped: false };
   } finally {
@@ -228,6 +231,26 @@ export function toGlobalTime(segments: TranscriptSegment[], offset: number, chun
     }));
 }
 
+/** Like toGlobalTime, for stretches without text. */
+export function spansToGlobalTime(spans: AudioSpan[], offset: number, chunkEnd: number): AudioSpan[] {
+  return spans
+    .map((s) => ({
+      start: round3(Math.min(offset + Math.max(0, s.start), chunkEnd)),
+      end: round3(Math.min(offset + Math.max(0, s.start, s.end), chunkEnd)),
+    }))
+    .filter((s) => s.end > s.start);
+}
+
+/** "0:26–0:52 and 3:10–3:14", for the activity log. */
+export function describeSpans(spans: AudioSpan[]): string {
+  const clock = (sec: number) => {
+    const s = Math.floor(sec);
+    return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+  };
+  const parts = spans.map((s) => `${clock(s.start)}–${clock(Math.ceil(s.end))}`);
+  return parts.length > 1 ? `${parts.slice(0, -1).join(", ")} and ${parts.at(-1)}` : (parts[0] ?? "");
+}
+
 /** Stitches every chunk's segments, in order, into the transcript (idempotent). */
 export async function merge(deps: PipelineDeps, ctx: RunContext): Promise<Inactive | { active: true; segments: number; words: number }> {
   const row = await ownedBy(deps, ctx);
@@ -236,11 +259,13 @@ export async function merge(deps: PipelineDeps, ctx: RunContext): Promise<Inacti
   const missing = list.filter((c) => !c.transcribedAt).map((c) => c.index + 1);
   if (missing.length) throw new Error(`Parts ${missing.join(", ")} are not transcribed yet.`);
   const segments = monotonic(list.flatMap((c) => c.segments ?? []));
+  const untranscribed = list.flatMap((c) => c.untranscribed ?? []);
   const transcriber = await deps.transcriber();
   const { text } = await q.saveTranscript(deps.db, ctx.sessionId, {
     provider: transcriber.name,
     language: row.language,
     segments,
+    untranscribed,
   });
   // The same count as the analysis's "Words", so the log and the page agree.
   const words = countWords(text);

@@ -1,7 +1,7 @@
 import type { SessionRow, StageLogRow } from "@/db/schema";
 import { isStale } from "@/lib/operations";
 import type { Analysis } from "@/lib/analysis/types";
-import type { TranscriptSegment } from "@/lib/transcription/types";
+import type { AudioSpan, TranscriptSegment } from "@/lib/transcription/types";
 
 /** The public shape of a session (GET /api/sessions/:id); also what the pages render. */
 export interface SessionView {
@@ -26,7 +26,14 @@ export interface SessionView {
   updatedAt: string;
   startedAt: string | null;
   finishedAt: string | null;
-  transcript: { text: string; provider: string; language: string | null; segments: TranscriptSegment[] } | null;
+  transcript: {
+    text: string;
+    provider: string;
+    language: string | null;
+    segments: TranscriptSegment[];
+    /** Stretches with sound that gave no words (recording time, seconds). */
+    untranscribed: AudioSpan[];
+  } | null;
   analysis: Analysis | null;
   timeline?: TimelineEntry[];
 }
@@ -46,7 +53,13 @@ const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 export function toSessionView(
   row: SessionRow,
   extra: {
-    transcript?: { text: string; provider: string; language: string | null; segments: { start: number; end: number; text: string; speaker: string | null }[] };
+    transcript?: {
+      text: string;
+      provider: string;
+      language: string | null;
+      segments: { start: number; end: number; text: string; speaker: string | null }[];
+      untranscribed: AudioSpan[];
+    };
     analysis?: { noSpeech: boolean; metrics: Analysis["metrics"]; insights: Analysis["insights"] };
     log?: StageLogRow[];
   } = {},
@@ -83,6 +96,7 @@ export function toSessionView(
             text: s.text,
             ...(s.speaker ? { speaker: s.speaker } : {}),
           })),
+          untranscribed: extra.transcript.untranscribed,
         }
       : null,
     analysis: extra.analysis

@@ -105,6 +105,36 @@ export function planWindows(pcm: Float32Array, options: WindowOptions = {}): Spe
   return windows;
 }
 
+/**
+ * Cuts one window again into shorter ones (each roughly a third to a half of it), for
+ * a second decode when the model heard nothing in the whole: a different cut changes
+ * what the model sees at the edges, which is what made it return nothing.
+ */
+export function recutWindow(pcm: Float32Array, w: SpeechWindow, options: WindowOptions = {}): SpeechWindow[] {
+  const rate = options.sampleRate ?? 16_000;
+  const seconds = (w.to - w.from) / rate;
+  const offsetSec = w.from / rate;
+  const parts = planWindows(pcm.subarray(w.from, w.to), {
+    ...options,
+    minSeconds: seconds * 0.3,
+    maxSeconds: seconds * 0.55,
+  });
+  return parts.map((p) => ({
+    from: w.from + p.from,
+    to: w.from + p.to,
+    voicedStart: ms(offsetSec + p.voicedStart),
+    voicedEnd: ms(offsetSec + p.voicedEnd),
+  }));
+}
+
+/** Samples handed to the model: the voiced part of a window and a margin, not the silence around it. */
+export function voicedRange(w: SpeechWindow, marginSec: number, sampleRate = 16_000): { from: number; to: number } {
+  return {
+    from: Math.max(w.from, Math.floor((w.voicedStart - marginSec) * sampleRate)),
+    to: Math.min(w.to, Math.ceil((w.voicedEnd + marginSec) * sampleRate)),
+  };
+}
+
 /** Middle of the longest pause in [lo, hi); without one, the quietest frame there. */
 function cutPoint(db: Float64Array, quiet: (f: number) => boolean, lo: number, hi: number): number {
   let bestLen = 0;

@@ -2,8 +2,8 @@ import os from "node:os";
 import type { OfflineRecognizer, OfflineRecognizerConfig } from "sherpa-onnx-node";
 import { decodePcm, PCM_SAMPLE_RATE } from "@/lib/audio/chunks";
 import { defaultModelDir, hasModel, modelPaths } from "./local-model";
-import { planWindows } from "./local-windows";
-import type { Transcriber, TranscribeInput, TranscriptionResult, TranscriptSegment } from "./types";
+import { planWindows, recutWindow, voicedRange, type SpeechWindow } from "./local-windows";
+import type { AudioSpan, Transcriber, TranscribeInput, TranscriptionResult, TranscriptSegment } from "./types";
 
 /**
  * Moonshine tiny (English) on the CPU through sherpa-onnx-node.
@@ -157,6 +157,61 @@ function hasWords(text: string): boolean {
   return /[\p{L}\p{N}]/u.test(text);
 }
 
+/** Seconds of sound kept around the voiced part of a window when it is handed to the model. */
+const MARGIN_SEC = 0.3;
+/** A voiced stretch shorter than this that yields no words is a cough or a click, not lost speech. */
+const MIN_REPORTED_SEC = 1;
+
+/** Decodes samples [from, to) of one recording into text. */
+export type Decode = (from: number, to: number) => Promise<string>;
+
+function decoderOver(recognizer: OfflineRecognizer, pcm: Float32Array, signal?: AbortSignal): Decode {
+  return async (from, to) => {
+    signal?.throwIfAborted();
+    const stream = recognizer.createStream();
+    // A copy, not a view: the addon is handed a buffer it owns outright.
+    stream.acceptWaveform({ samples: pcm.slice(from, to), sampleRate: PCM_SAMPLE_RATE });
+    return normalizeText((await recognizer.decodeAsync(stream)).text);
+  };
+}
+
+/** The loaded model as a Decode over `pcm`, for looking at single windows. */
+export async function localDecoder(pcm: Float32Array, options: LocalTranscriberOptions = {}): Promise<Decode> {
+  const recognizer = await recognizerFor(options.modelDir ?? defaultModelDir(), options.numThreads ?? defaultThreads());
+  return decoderOver(recognizer, pcm);
+}
+
+/**
+ * Decodes one window; if the model returns no words although the window holds sound,
+ * decodes it again cut into shorter pieces (Moonshine was seen to return nothing for a
+ * whole 26 s window that began with 2 s of silence, and the same speech cut elsewhere
+ * transcribed perfectly). What still gives nothing is reported, never dropped.
+ */
+export async function transcribeWindow(
+  pcm: Float32Array,
+  w: SpeechWindow,
+  decode: Decode,
+): Promise<{ segments: TranscriptSegment[]; untranscribed: AudioSpan[] }> {
+  const first = voicedRange(w, MARGIN_SEC, PCM_SAMPLE_RATE);
+  const text = await decode(first.from, first.to);
+  if (hasWords(text)) return { segments: [{ start: w.voicedStart, end: w.voicedEnd, text }], untranscribed: [] };
+
+  const segments: TranscriptSegment[] = [];
+  const untranscribed: AudioSpan[] = [];
+  const parts = recutWindow(pcm, w, { sampleRate: PCM_SAMPLE_RATE });
+  // Too short to cut again: the second try is the voiced part alone, without the margin.
+  const retries = parts.length > 1 ? parts : [w];
+  for (const part of retries) {
+    const r = voicedRange(part, parts.length > 1 ? MARGIN_SEC : 0.05, PCM_SAMPLE_RATE);
+    const again = await decode(r.from, r.to);
+    if (hasWords(again)) segments.push({ start: part.voicedStart, end: part.voicedEnd, text: again });
+    else if (part.voicedEnd - part.voicedStart >= MIN_REPORTED_SEC) {
+      untranscribed.push({ start: part.voicedStart, end: part.voicedEnd });
+    }
+  }
+  return { segments, untranscribed };
+}
+
 export function createLocalTranscriber(options: LocalTranscriberOptions = {}): Transcriber {
   const numThreads = options.numThreads ?? defaultThreads();
   if (options.concurrency !== undefined) {
@@ -176,16 +231,20 @@ export function createLocalTranscriber(options: LocalTranscriberOptions = {}): T
       // order instead of all crawling along together.
       return inSlot(async () => {
         const pcm = await decodePcm(input.filePath, { signal: input.signal });
+        const decode = decoderOver(recognizer, pcm, input.signal);
         const segments: TranscriptSegment[] = [];
+        const untranscribed: AudioSpan[] = [];
         for (const w of planWindows(pcm, { sampleRate: PCM_SAMPLE_RATE })) {
-          input.signal?.throwIfAborted();
-          const stream = recognizer.createStream();
-          // A copy, not a view: the addon is handed a buffer it owns outright.
-          stream.acceptWaveform({ samples: pcm.slice(w.from, w.to), sampleRate: PCM_SAMPLE_RATE });
-          const text = normalizeText((await recognizer.decodeAsync(stream)).text);
-          if (hasWords(text)) segments.push({ start: w.voicedStart, end: w.voicedEnd, text });
+          const got = await transcribeWindow(pcm, w, decode);
+          segments.push(...got.segments);
+          untranscribed.push(...got.untranscribed);
         }
-        return { text: segments.map((s) => s.text).join(" "), segments, language: "en" };
+        return {
+          text: segments.map((s) => s.text).join(" "),
+          segments,
+          language: "en",
+          ...(untranscribed.length ? { untranscribed } : {}),
+        };
       }, input.signal);
     },
   };

@@ -7,11 +7,22 @@ export interface TranscriptSegment {
   speaker?: string;
 }
 
+/** A stretch of audio, in seconds from the start of the audio the provider was given. */
+export interface AudioSpan {
+  start: number;
+  end: number;
+}
+
 export interface TranscriptionResult {
   text: string;
   segments: TranscriptSegment[];
   /** ISO-639-1 code when the provider reports or was told one. */
   language?: string;
+  /**
+   * Stretches that held sound like speech but gave no words even after re-cutting:
+   * reported to the person instead of silently leaving a hole in the transcript.
+   */
+  untranscribed?: AudioSpan[];
 }
 
 /** What one request to a provider may carry; `prepare` cuts chunks to fit. */

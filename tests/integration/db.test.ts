@@ -101,6 +101,20 @@ describe.each(DRIVERS)("database layer on %s", (driver) => {
     ]);
   });
 
+  it("keeps the stretches a chunk could not transcribe, through the chunk row to the transcript", async () => {
+    const s = await q.insertSession(db, newSession(randomUUID()));
+    await q.replaceChunks(db, s.id, [{ index: 0, startSec: 0, endSec: 60, blobKey: "c0", sizeBytes: 10 }]);
+    const lost = [{ start: 26.1, end: 52.7 }];
+    await q.saveChunkSegments(db, s.id, 0, [{ start: 0, end: 25, text: "first half" }], lost);
+    const [chunk] = await q.listChunks(db, s.id);
+    expect(chunk?.untranscribed).toEqual(lost);
+    await q.saveTranscript(db, s.id, { provider: "p", segments: chunk?.segments ?? [], untranscribed: chunk?.untranscribed ?? [] });
+    expect((await q.findTranscript(db, s.id))?.untranscribed).toEqual(lost);
+    // A transcript without gaps says so with an empty list, not null.
+    await q.saveTranscript(db, s.id, { provider: "p", segments: [] });
+    expect((await q.findTranscript(db, s.id))?.untranscribed).toEqual([]);
+  });
+
   it("stores a long transcript in batches and an analysis that a second write replaces", async () => {
     const s = await q.insertSession(db, newSession(randomUUID()));
     const segments = Array.from({ length: 1203 }, (_, i) => ({ start: i, end: i + 0.9, text: `word${i}` }));

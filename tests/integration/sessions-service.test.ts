@@ -441,6 +441,7 @@ describe("sessionDetail and listSessions", () => {
         { start: 0, end: 1.5, text: "Olá a todos", speaker: "A" },
         { start: 1.5, end: 3, text: "bom dia" },
       ],
+      untranscribed: [],
     });
     // A segment without a speaker has no speaker key at all (not null).
     expect(v2.transcript?.segments[1]).not.toHaveProperty("speaker");

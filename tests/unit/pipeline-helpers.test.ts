@@ -2,12 +2,27 @@ import { describe, expect, it } from "vitest";
 import { toMarkdown, toSrt, toText, toVtt } from "@/components/exports";
 import { estimateChunkBytes } from "@/lib/audio/chunks";
 import { BANDS, transcribingProgress } from "@/lib/pipeline/progress";
-import { chunkSecondsFor, monotonic, toGlobalTime } from "@/lib/pipeline/steps";
+import { chunkSecondsFor, describeSpans, monotonic, spansToGlobalTime, toGlobalTime } from "@/lib/pipeline/steps";
 import type { Transcriber, TranscriptSegment } from "@/lib/transcription/types";
 import { rng } from "../support/random";
 
 const seg = (start: number, end: number, text = "x", speaker?: string): TranscriptSegment =>
   speaker ? { start, end, text, speaker } : { start, end, text };
+
+describe("untranscribed stretches", () => {
+  it("move to recording time, stay inside their chunk, and drop when empty", () => {
+    expect(spansToGlobalTime([{ start: 1.5, end: 27.25 }, { start: 700, end: 710 }], 600, 1200)).toEqual([
+      { start: 601.5, end: 627.25 },
+    ]);
+  });
+
+  it("are named as clock ranges a person can find in the player", () => {
+    expect(describeSpans([{ start: 26.1, end: 52.7 }])).toBe("0:26–0:53");
+    expect(describeSpans([{ start: 5, end: 9 }, { start: 65, end: 70 }, { start: 600, end: 612.2 }])).toBe(
+      "0:05–0:09, 1:05–1:10 and 10:00–10:13",
+    );
+  });
+});
 
 describe("toGlobalTime", () => {
   it("shifts a chunk's segments by its offset into recording time", () => {
