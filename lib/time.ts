@@ -1,0 +1,24 @@
+/**
+ * How durations are written, everywhere (pages, exports, the activity log,
+ * prompts). No imports: the browser bundle uses it too.
+ */
+
+const two = (n: number) => String(n).padStart(2, "0");
+
+/** "4:05", "1:02:03"; `padMinutes` gives "04:05" (the transcript lines sent to a model). */
+export function formatClock(sec: number, opts: { padMinutes?: boolean } = {}): string {
+  const s = Math.max(0, Math.floor(sec));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  if (h) return `${h}:${two(m)}:${two(s % 60)}`;
+  return `${opts.padMinutes ? two(m) : m}:${two(s % 60)}`;
+}
+
+/** "45s", "3m 12s", "1h 2m 3s". */
+export function formatDuration(sec: number): string {
+  const s = Math.max(0, Math.round(sec));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const r = s % 60;
+  return h ? `${h}h ${m}m ${r}s` : m ? `${m}m ${r}s` : `${r}s`;
+}
