@@ -4,7 +4,7 @@ import Link from "next/link";
 import useSWR from "swr";
 import { fetchJson, type SessionView } from "./api";
 import { isOpen } from "@/lib/sessions/status";
-import { formatClock } from "./format";
+import { formatClock } from "@/lib/time";
 import { StatusBadge } from "./status-badge";
 
 export function SessionList() {

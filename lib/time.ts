@@ -22,3 +22,12 @@ export function formatDuration(sec: number): string {
   const r = s % 60;
   return h ? `${h}h ${m}m ${r}s` : m ? `${m}m ${r}s` : `${r}s`;
 }
+
+/** "01:02:03,450" (SRT) or "01:02:03.450" (WebVTT). */
+export function formatSubtitleTime(sec: number, sep: "," | "."): string {
+  const ms = Math.max(0, Math.round(sec * 1000));
+  const h = Math.floor(ms / 3_600_000);
+  const m = Math.floor((ms % 3_600_000) / 60_000);
+  const s = Math.floor((ms % 60_000) / 1000);
+  return `${two(h)}:${two(m)}:${two(s)}${sep}${String(ms % 1000).padStart(3, "0")}`;
+}

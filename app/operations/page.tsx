@@ -8,7 +8,7 @@ import { config } from "@/lib/config";
 import { operationsAccess } from "@/lib/operations";
 import { isSessionStatus, isStale, SESSION_STATUSES, STAGE_LABEL } from "@/lib/sessions/status";
 import { StatusBadge } from "@/components/status-badge";
-import { formatClock } from "@/components/format";
+import { formatClock } from "@/lib/time";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Operations" };
