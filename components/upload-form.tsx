@@ -1,11 +1,11 @@
 "use client";
 
 import { useCallback, useRef, useState } from "react";
+import { ACCEPT_ATTRIBUTE } from "@/lib/sessions/media";
 import { formatBytes } from "./format";
 import { Recorder } from "./recorder";
 import { useUpload } from "./use-upload";
 
-const ACCEPT = "audio/*,video/*,.mp3,.m4a,.wav,.ogg,.opus,.webm,.flac,.aac,.mp4,.mov";
 
 const LANGUAGES: [string, string][] = [
   ["en", "English"],
@@ -87,7 +87,7 @@ export function UploadForm({ maxBytes, englishOnly }: { maxBytes: number; englis
         <input
           ref={inputRef}
           type="file"
-          accept={ACCEPT}
+          accept={ACCEPT_ATTRIBUTE}
           className="sr-only"
           data-testid="file-input"
           onChange={(e) => choose(e.target.files?.[0])}
