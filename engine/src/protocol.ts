@@ -91,13 +91,12 @@ export function stepUrl(fnUrl: string, stepId: string): string {
 }
 
 /** Config keys of a function the engine honours or can safely ignore. */
-const KNOWN = new Set(["id", "name", "triggers", "steps", "concurrency", "cancel", "retries"]);
+const KNOWN = new Set(["id", "name", "triggers", "steps", "concurrency", "cancel", "retries", "priority"]);
 const UNSUPPORTED_NOTES: Record<string, string> = {
   batchEvents: "event batching",
   debounce: "debounce",
   throttle: "throttle",
   rateLimit: "rate limit",
-  priority: "priority",
   idempotency: "idempotency key",
   timeouts: "timeouts",
   singleton: "singleton",
@@ -141,6 +140,9 @@ export function parseFunctions(appId: string, raw: unknown[]): FnConfig[] {
       if (KNOWN.has(k) || f[k] === undefined || f[k] === null) continue;
       warnings.push(`${UNSUPPORTED_NOTES[k] ?? k} is not implemented (ignored)`);
     }
+    const priority = f.priority as { run?: string } | undefined;
+    const badPriority = checkExpression(priority?.run);
+    if (badPriority) warnings.push(`priority ${badPriority}`);
     const attempts = step?.retries?.attempts;
     out.push({
       id,
@@ -151,6 +153,7 @@ export function parseFunctions(appId: string, raw: unknown[]): FnConfig[] {
       concurrency,
       cancel,
       retries: typeof attempts === "number" && attempts >= 0 ? attempts : 4,
+      ...(priority?.run ? { priority: { run: priority.run } } : {}),
       warnings,
     });
   }

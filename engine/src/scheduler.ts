@@ -2,6 +2,7 @@ import { Crons, SCHEDULED_EVENT } from "./cron.js";
 import { evaluate, nameMatches } from "./expressions.js";
 import { INVOKED_EVENT, lifecycleEvents } from "./lifecycle.js";
 import { Executor } from "./execute.js";
+import { priorityOf } from "./flow/priority.js";
 import { SdkClient } from "./protocol.js";
 import type { Keys } from "./signing.js";
 import { type Admission, ReadyQueue, type WorkItem } from "./queue.js";
@@ -58,7 +59,15 @@ export class Scheduler {
         this.queue.pump();
       },
     });
-    this.queue = new ReadyQueue(opts.maxInFlight, (item) => this.admit(item), (fn, run, item) => this.executor.execute(fn, run, item));
+    this.queue = new ReadyQueue(
+      opts.maxInFlight,
+      (item) => this.admit(item),
+      (fn, run, item) => this.executor.execute(fn, run, item),
+      (runId) => {
+        const run = this.store.runs.get(runId);
+        return run ? run.createdAt - (run.priority ?? 0) * 1000 : 0;
+      },
+    );
     this.waits = new Waits(store, this.timers, (run, step, result, status) => this.executor.completeStep(run, step, result, status), opts.log);
     this.crons = new Crons(store, this.timers, (fn, expr, tickAt) => this.fireCron(fn, expr, tickAt), opts.log);
     this.executor = new Executor({
@@ -250,6 +259,8 @@ export class Scheduler {
       attempts: 0,
       ...extra,
     };
+    const priority = priorityOf(fn, ev);
+    if (priority) run.priority = priority;
     this.store.putRun(run);
     this.active.add(run.id);
     this.enqueueDiscovery(run);
