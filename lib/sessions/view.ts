@@ -30,7 +30,10 @@ export interface SessionView {
     text: string;
     provider: string;
     language: string | null;
-    segments: TranscriptSegment[];
+    /** `speaker` is the name to show (the person's name for it, or the label); `speakerId` the transcriber's label. */
+    segments: (TranscriptSegment & { speakerId?: string })[];
+    /** Each speaker label once, in order of appearance, with the name given to it (null: none yet). */
+    speakers: { id: string; name: string | null }[];
     /** Stretches with sound that gave no words (recording time, seconds). */
     untranscribed: AudioSpan[];
   } | null;
@@ -94,7 +97,11 @@ export function toSessionView(
             start: s.start,
             end: s.end,
             text: s.text,
-            ...(s.speaker ? { speaker: s.speaker } : {}),
+            ...(s.speaker ? { speaker: row.speakerNames[s.speaker] ?? s.speaker, speakerId: s.speaker } : {}),
+          })),
+          speakers: [...new Set(extra.transcript.segments.map((s) => s.speaker).filter((s): s is string => !!s))].map((id) => ({
+            id,
+            name: row.speakerNames[id] ?? null,
           })),
           untranscribed: extra.transcript.untranscribed,
         }

@@ -80,7 +80,7 @@ function patch(url: string, offset: number, body: Buffer, owner = OWNER): Promis
   return fetch(url, {
     method: "PATCH",
     headers: tusHeaders(owner, { "upload-offset": String(offset), "content-type": "application/offset+octet-stream" }),
-    body,
+    body: new Uint8Array(body),
   });
 }
 
