@@ -1,4 +1,5 @@
 import { Agent, request } from "undici";
+import { checkCron } from "./cron.js";
 import { checkExpression } from "./expressions.js";
 import type { CancelOn, Concurrency, FnConfig, Trigger } from "./types.js";
 
@@ -78,13 +79,12 @@ export function stepUrl(fnUrl: string, stepId: string): string {
 }
 
 /** Config keys of a function the engine honours or can safely ignore. */
-const KNOWN = new Set(["id", "name", "triggers", "steps", "concurrency", "cancel", "retries"]);
+const KNOWN = new Set(["id", "name", "triggers", "steps", "concurrency", "cancel", "retries", "priority"]);
 const UNSUPPORTED_NOTES: Record<string, string> = {
   batchEvents: "event batching",
   debounce: "debounce",
   throttle: "throttle",
   rateLimit: "rate limit",
-  priority: "priority",
   idempotency: "idempotency key",
   timeouts: "timeouts",
   singleton: "singleton",
@@ -102,7 +102,8 @@ export function parseFunctions(appId: string, raw: unknown[]): FnConfig[] {
     const warnings: string[] = [];
     const triggers: Trigger[] = [];
     for (const t of (f.triggers ?? []) as Trigger[]) {
-      if (t.cron) warnings.push(`cron trigger "${t.cron}" is not scheduled by this engine`);
+      const badCron = t.cron ? checkCron(t.cron) : undefined;
+      if (badCron) warnings.push(badCron);
       const bad = checkExpression(t.expression);
       if (bad) warnings.push(`trigger ${bad}`);
       triggers.push(t);
@@ -127,6 +128,9 @@ export function parseFunctions(appId: string, raw: unknown[]): FnConfig[] {
       if (KNOWN.has(k) || f[k] === undefined || f[k] === null) continue;
       warnings.push(`${UNSUPPORTED_NOTES[k] ?? k} is not implemented (ignored)`);
     }
+    const priority = f.priority as { run?: string } | undefined;
+    const badPriority = checkExpression(priority?.run);
+    if (badPriority) warnings.push(`priority ${badPriority}`);
     const attempts = step?.retries?.attempts;
     out.push({
       id,
@@ -137,6 +141,7 @@ export function parseFunctions(appId: string, raw: unknown[]): FnConfig[] {
       concurrency,
       cancel,
       retries: typeof attempts === "number" && attempts >= 0 ? attempts : 4,
+      ...(priority?.run ? { priority: { run: priority.run } } : {}),
       warnings,
     });
   }
