@@ -7,6 +7,7 @@ import { blobKeys, UploadIncompleteError, UploadTooLargeError, type BlobBody, ty
 import { createSessionBody, isAcceptableMedia, titleFromFileName, type CreateSessionBody } from "./upload-rules";
 import { isStale, STALE_AFTER_MS } from "@/lib/operations";
 import { parseRange } from "./range";
+import { failureHelp } from "./failure";
 import { toSessionView, type SessionView } from "./view";
 
 /**
@@ -134,6 +135,8 @@ export async function retrySession(deps: SessionDeps, id: string, ownerId: strin
   if (row.status !== "failed" && row.status !== "cancelled") {
     throw new HttpError(409, "not_retryable", `A ${row.status.replace("_", " ")} session cannot be retried.`);
   }
+  const help = failureHelp(row);
+  if (!help.retryable && row.audioKey) throw new HttpError(409, "not_retryable", `${row.error ?? "This session cannot be retried."} ${help.advice ?? ""}`.trim());
   if (!row.audioKey) {
     throw row.generation === 0
       ? new HttpError(409, "not_uploaded", "This session never received its audio; upload the recording again.")

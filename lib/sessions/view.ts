@@ -1,5 +1,6 @@
 import type { SessionRow, StageLogRow } from "@/db/schema";
 import { isStale } from "@/lib/operations";
+import { failureHelp } from "./failure";
 import type { Analysis } from "@/lib/analysis/types";
 import type { AudioSpan, TranscriptSegment } from "@/lib/transcription/types";
 
@@ -22,6 +23,9 @@ export interface SessionView {
   audioAvailable: boolean;
   /** Active but without any progress for 15 minutes: the person is offered Retry. */
   stale: boolean;
+  /** Stopped (failed or cancelled): whether Retry can succeed, and what to do when it cannot. */
+  retryable: boolean;
+  advice: string | null;
   createdAt: string;
   updatedAt: string;
   startedAt: string | null;
@@ -84,6 +88,7 @@ export function toSessionView(
     deleteAfterAnalysis: row.deleteAfterAnalysis,
     audioAvailable: row.audioKey !== null,
     stale: isStale(row),
+    ...failureHelp(row),
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
     startedAt: iso(row.startedAt),
