@@ -20,24 +20,6 @@ export function formatElapsed(ms: number): string {
   return m < 60 ? `${m}m ${s % 60}s` : `${Math.floor(m / 60)}h ${m % 60}m`;
 }
 
-export const STATUS_LABEL: Record<string, string> = {
-  awaiting_upload: "Waiting for upload",
-  queued: "Waiting",
-  processing: "Processing",
-  completed: "Completed",
-  failed: "Failed",
-  cancelled: "Cancelled",
-};
-
-export const STAGE_LABEL: Record<string, string> = {
-  preparing: "Preparing audio",
-  transcribing: "Transcribing",
-  analyzing: "Analysing",
-  finalizing: "Finishing",
-};
-
-export const ACTIVE = new Set(["awaiting_upload", "queued", "processing"]);
-
 /** "local:moonshine-tiny" → words a person understands. */
 export function providerLabel(id: string | null | undefined): string | null {
   if (!id) return null;

@@ -5,7 +5,8 @@ import { useWindowVirtualizer } from "@tanstack/react-virtual";
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import useSWRInfinite from "swr/infinite";
 import { fetchJson, type SessionView } from "./api";
-import { ACTIVE, formatBytes, formatClock, formatDateTime, formatRelative } from "./format";
+import { isOpen } from "@/lib/sessions/status";
+import { formatBytes, formatClock, formatDateTime, formatRelative } from "./format";
 import { StatusBadge } from "./status-badge";
 
 interface TextPart {
@@ -81,7 +82,7 @@ export function SessionList() {
     fetchJson,
     {
       // Poll only while something is still moving.
-      refreshInterval: (latest) => (latest?.some((p) => p.sessions.some((s) => ACTIVE.has(s.status))) ? 2000 : 0),
+      refreshInterval: (latest) => (latest?.some((p) => p.sessions.some((s) => isOpen(s.status))) ? 2000 : 0),
     },
   );
   const rows = useMemo(() => data?.flatMap((p) => p.sessions) ?? [], [data]);

@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { Database } from "./client";
-import { sessions, transcripts, type SessionRow, type SessionStatus } from "./schema";
+import type { SessionStatus } from "@/lib/sessions/status";
+import { sessions, transcripts, type SessionRow } from "./schema";
 
 /**
  * The library query: one owner's sessions, optionally matching words in the title or the

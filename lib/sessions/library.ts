@@ -1,6 +1,6 @@
 import { z } from "zod";
 import * as lib from "@/db/library";
-import { SESSION_STATUSES, type SessionStatus } from "@/db/schema";
+import { OPEN_STATUSES, SESSION_STATUSES, type SessionStatus } from "./status";
 import { HIT_END, HIT_START, searchLibrary, type LibraryCursor } from "@/db/search";
 import { HttpError, idParam } from "@/lib/http";
 import { remove, requireOwned, type SessionDeps } from "./service";
@@ -24,7 +24,7 @@ export interface LibraryEntry extends SessionView {
 
 /** "active" is shorthand for everything not finished yet. */
 const STATUS_FILTERS = ["active", ...SESSION_STATUSES] as const;
-const ACTIVE_FILTER: SessionStatus[] = ["awaiting_upload", "queued", "processing"];
+const ACTIVE_FILTER: readonly SessionStatus[] = OPEN_STATUSES;
 
 export const libraryParams = z.object({
   q: z.string().trim().max(200, "must be at most 200 characters").optional(),

@@ -1,6 +1,6 @@
 import type { SessionRow, StageLogRow } from "@/db/schema";
-import { isStale } from "@/lib/operations";
 import { failureHelp } from "./failure";
+import { isStale } from "./status";
 import type { Analysis } from "@/lib/analysis/types";
 import type { AudioSpan, TranscriptSegment } from "@/lib/transcription/types";
 

@@ -5,7 +5,7 @@ import { sessionDeps } from "@/lib/sessions/deps";
 import { bulkDeleteBody, listLibrary, removeMany } from "@/lib/sessions/library";
 import { createSession, createSessionBody } from "@/lib/sessions/service";
 import { uploadInstructions } from "@/lib/sessions/upload-instructions";
-import { sendSessionCancelled } from "@/inngest/send";
+import { notifyCancelled } from "@/lib/sessions/notify";
 
 export const dynamic = "force-dynamic";
 
@@ -32,6 +32,6 @@ export const DELETE = handle(async (req: Request) => {
   const { ids } = await readJson(req, bulkDeleteBody);
   const { deleted, notFound, stopped } = await removeMany(await sessionDeps(), ids, owner);
   // Runs still working on a deleted session are stopped; their writes are already fenced off.
-  await Promise.all(stopped.map((id) => sendSessionCancelled(id).catch((err: unknown) => console.warn("cancel event not sent:", err))));
+  await Promise.all(stopped.map((id) => notifyCancelled(id)));
   return NextResponse.json({ deleted, notFound });
 });

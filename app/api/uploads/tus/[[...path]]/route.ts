@@ -17,11 +17,7 @@ function tus(): Server {
     deps: sessionDeps,
     directory: path.join(config().dataDir, "tus"),
     ownerOf: () => currentOwner(),
-    acknowledge: async (res) => {
-      const answer = await startProcessing(await sessionDeps(), res);
-      // 503: the upload is stored and the session failed with Retry; the bytes need not come again.
-      return answer.status === 503 ? { id: res.row.id, status: "failed" } : ((await answer.json()) as { id: string; status: string });
-    },
+    acknowledge: async (res) => startProcessing(await sessionDeps(), res),
   });
   return server;
 }
