@@ -4,9 +4,10 @@ import { INVOKED_EVENT, lifecycleEvents } from "./lifecycle.js";
 import { Executor } from "./execute.js";
 import { priorityOf } from "./flow/priority.js";
 import { SdkClient } from "./protocol.js";
+import type { Keys } from "./signing.js";
 import { type Admission, ReadyQueue, type WorkItem } from "./queue.js";
 import { DEDUPE_WINDOW_MS, type Store } from "./store.js";
-import { AppRegistry } from "./sync.js";
+import { AppRegistry, type RegisterOutcome } from "./sync.js";
 import { Timers } from "./timers.js";
 import { type EventRec, type FnConfig, type RunRec, TERMINAL } from "./types.js";
 import { errMessage, fmtMs, type Logger, ulid } from "./util.js";
@@ -24,6 +25,8 @@ export interface SchedulerOptions {
   maxInFlight: number;
   /** One line per state change (run started/finished, step completed/errored, sync). */
   log: Logger;
+  /** Signing and event keys (signing.ts); without a signing key the engine talks to apps in dev mode. */
+  keys?: Keys;
 }
 
 /**
@@ -48,8 +51,8 @@ export class Scheduler {
     private readonly store: Store,
     private readonly opts: SchedulerOptions,
   ) {
-    this.sdk = new SdkClient(opts.maxStepMs);
-    this.registry = new AppRegistry(store, this.sdk, opts, {
+    this.sdk = new SdkClient(opts.maxStepMs, opts.keys);
+    this.registry = new AppRegistry(store, this.sdk, { ...opts, signed: !!opts.keys?.signed }, {
       onRemoved: (ids) => this.failRunsOf(ids),
       onChanged: () => {
         this.crons.reconcile(this.functions.values());
@@ -117,8 +120,8 @@ export class Scheduler {
     return this.registry.syncApp(appUrl);
   }
 
-  register(appUrl: string, appId: string, rawFns: unknown[]): FnConfig[] {
-    return this.registry.register(appUrl, appId, rawFns);
+  register(appUrl: string, appId: string, rawFns: unknown[]): Promise<RegisterOutcome> {
+    return this.registry.registerOutOfBand(appUrl, appId, rawFns);
   }
 
   stats(): ReturnType<ReadyQueue["stats"]> {
