@@ -1,17 +1,30 @@
 import { NextResponse, type NextRequest } from "next/server";
+import { authorizeOperator, BASIC_CHALLENGE } from "@/lib/auth/operator";
 import { config as appConfig } from "@/lib/config";
-import { operationsAccess } from "@/lib/operations";
+import { checkWriteOrigin } from "@/lib/security/origin";
 
-/** Only the operators' page passes through here: it asks for credentials the HTTP way. */
-export function proxy(req: NextRequest) {
-  const access = operationsAccess(appConfig(), req.headers.get("authorization"));
-  if (access === "challenge") {
-    return new NextResponse("Operators only.", {
-      status: 401,
-      headers: { "www-authenticate": 'Basic realm="Murmur operations", charset="UTF-8"' },
+/**
+ * Two gates in front of the handlers:
+ * - every state-changing /api request from another origin is refused here (403), before any
+ *   handler could create or replace an identity — routes added later are covered without opting in;
+ * - the operators' page answers the HTTP way: 401, or 403 for a signed-in non-operator.
+ */
+export async function proxy(req: NextRequest) {
+  if (req.nextUrl.pathname.startsWith("/api/")) {
+    const verdict = checkWriteOrigin(req.method, req.headers, appConfig());
+    if (!verdict.ok) {
+      return NextResponse.json({ error: { code: "cross_site", message: verdict.message } }, { status: 403 });
+    }
+    return NextResponse.next();
+  }
+  const access = await authorizeOperator(req.headers);
+  if (!access.ok) {
+    return new NextResponse(access.status === 401 ? "Operators only." : "Your account is not an operator.", {
+      status: access.status,
+      headers: access.status === 401 ? { "www-authenticate": BASIC_CHALLENGE } : {},
     });
   }
   return NextResponse.next();
 }
 
-export const config = { matcher: ["/operations"] };
+export const config = { matcher: ["/api/:path*", "/operations", "/operations/:path*"] };
