@@ -19,9 +19,13 @@ export async function proxy(req: NextRequest) {
   }
   const access = await authorizeOperator(req.headers);
   if (!access.ok) {
+    // A Basic challenge makes the browser prompt, so only a real visit gets one, and only when a token exists.
+    // A router prefetch must not: a headless browser waits on the prompt and stalls the page.
+    const isPrefetch = req.headers.has("rsc") || req.headers.has("next-router-prefetch");
+    const challenge = access.status === 401 && Boolean(appConfig().OPERATIONS_TOKEN) && !isPrefetch;
     return new NextResponse(access.status === 401 ? "Operators only." : "Your account is not an operator.", {
       status: access.status,
-      headers: access.status === 401 ? { "www-authenticate": BASIC_CHALLENGE } : {},
+      headers: challenge ? { "www-authenticate": BASIC_CHALLENGE } : {},
     });
   }
   return NextResponse.next();

@@ -1,7 +1,10 @@
+import { Crons, SCHEDULED_EVENT } from "./cron.js";
 import { evaluate, nameMatches } from "./expressions.js";
 import { INVOKED_EVENT, lifecycleEvents } from "./lifecycle.js";
 import { Executor } from "./execute.js";
+import { priorityOf } from "./flow/priority.js";
 import { SdkClient } from "./protocol.js";
+import type { Keys } from "./signing.js";
 import { type Admission, ReadyQueue, type WorkItem } from "./queue.js";
 import { DEDUPE_WINDOW_MS, type Store } from "./store.js";
 import { AppRegistry } from "./sync.js";
@@ -18,9 +21,12 @@ export interface SchedulerOptions {
   pollIntervalMs: number;
   backoffBaseMs: number;
   backoffMaxMs: number;
+  retryIntervalMs?: number;
   maxInFlight: number;
   /** One line per state change (run started/finished, step completed/errored, sync). */
   log: Logger;
+  /** Signing and event keys (signing.ts); without a signing key the engine talks to apps in dev mode. */
+  keys?: Keys;
 }
 
 /**
@@ -36,6 +42,7 @@ export class Scheduler {
   private readonly timers = new Timers();
   private readonly waits: Waits;
   private readonly executor: Executor;
+  private readonly crons: Crons;
   private stopped = false;
   /** Ids of runs that are not finished (events are matched against these only). */
   private readonly active = new Set<string>();
@@ -44,13 +51,25 @@ export class Scheduler {
     private readonly store: Store,
     private readonly opts: SchedulerOptions,
   ) {
-    this.sdk = new SdkClient(opts.maxStepMs);
+    this.sdk = new SdkClient(opts.maxStepMs, opts.keys);
     this.registry = new AppRegistry(store, this.sdk, opts, {
       onRemoved: (ids) => this.failRunsOf(ids),
-      onChanged: () => this.queue.pump(),
+      onChanged: () => {
+        this.crons.reconcile(this.functions.values());
+        this.queue.pump();
+      },
     });
-    this.queue = new ReadyQueue(opts.maxInFlight, (item) => this.admit(item), (fn, run, item) => this.executor.execute(fn, run, item));
+    this.queue = new ReadyQueue(
+      opts.maxInFlight,
+      (item) => this.admit(item),
+      (fn, run, item) => this.executor.execute(fn, run, item),
+      (runId) => {
+        const run = this.store.runs.get(runId);
+        return run ? run.createdAt - (run.priority ?? 0) * 1000 : 0;
+      },
+    );
     this.waits = new Waits(store, this.timers, (run, step, result, status) => this.executor.completeStep(run, step, result, status), opts.log);
+    this.crons = new Crons(store, this.timers, (fn, expr, tickAt) => this.fireCron(fn, expr, tickAt), opts.log);
     this.executor = new Executor({
       store,
       sdk: this.sdk,
@@ -81,6 +100,7 @@ export class Scheduler {
 
   start(): void {
     this.recover();
+    this.crons.reconcile(this.functions.values());
     this.registry.start();
   }
 
@@ -217,6 +237,14 @@ export class Scheduler {
     }
   }
 
+  private fireCron(fn: FnConfig, expr: string, tickAt: number): void {
+    const now = Date.now();
+    const ev: EventRec = { id: ulid(now), name: SCHEDULED_EVENT, data: { cron: expr }, ts: tickAt, receivedAt: now };
+    this.store.putEvent(ev);
+    const run = this.createRun(fn, ev);
+    this.log(`cron ${fn.id} "${expr}" fired: run ${run.id}`);
+  }
+
   createRun(fn: FnConfig, ev: EventRec, extra: Partial<RunRec> = {}): RunRec {
     const run: RunRec = {
       id: ulid(),
@@ -231,6 +259,8 @@ export class Scheduler {
       attempts: 0,
       ...extra,
     };
+    const priority = priorityOf(fn, ev);
+    if (priority) run.priority = priority;
     this.store.putRun(run);
     this.active.add(run.id);
     this.enqueueDiscovery(run);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isStale, STALE_AFTER_MS } from "@/lib/operations";
+import { isStale, STALE_AFTER_MS } from "@/lib/sessions/status";
 
 describe("stale sessions", () => {
   const now = Date.now();

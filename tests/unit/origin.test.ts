@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { appOrigins, checkWriteOrigin } from "@/lib/security/origin";
 
 const local = { APP_URL: undefined, VERCEL_URL: undefined, VERCEL_BRANCH_URL: undefined, VERCEL_PROJECT_PRODUCTION_URL: undefined, PORT: undefined };
-const h = (o: Record<string, string>) => new Headers(o);
+const h = (o: Record<string, string | undefined>) => new Headers(Object.entries(o).filter((e): e is [string, string] => e[1] !== undefined));
 
 describe("the app's own origins", () => {
   it("on a local machine: both loopback names at the port served, nothing else", () => {
