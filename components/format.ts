@@ -19,21 +19,3 @@ export function formatElapsed(ms: number): string {
   const m = Math.floor(s / 60);
   return m < 60 ? `${m}m ${s % 60}s` : `${Math.floor(m / 60)}h ${m % 60}m`;
 }
-
-export const STATUS_LABEL: Record<string, string> = {
-  awaiting_upload: "Waiting for upload",
-  queued: "Queued",
-  processing: "Processing",
-  completed: "Completed",
-  failed: "Failed",
-  cancelled: "Cancelled",
-};
-
-export const STAGE_LABEL: Record<string, string> = {
-  preparing: "Preparing audio",
-  transcribing: "Transcribing",
-  analyzing: "Analysing",
-  finalizing: "Finishing",
-};
-
-export const ACTIVE = new Set(["awaiting_upload", "queued", "processing"]);

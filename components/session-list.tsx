@@ -3,13 +3,14 @@
 import Link from "next/link";
 import useSWR from "swr";
 import { fetchJson, type SessionView } from "./api";
-import { ACTIVE, formatClock } from "./format";
+import { isOpen } from "@/lib/sessions/status";
+import { formatClock } from "./format";
 import { StatusBadge } from "./status-badge";
 
 export function SessionList() {
   const { data, error } = useSWR<{ sessions: SessionView[] }>("/api/sessions", fetchJson, {
     // Poll only while something is still moving.
-    refreshInterval: (latest) => (latest?.sessions.some((s) => ACTIVE.has(s.status)) ? 2000 : 0),
+    refreshInterval: (latest) => (latest?.sessions.some((s) => isOpen(s.status)) ? 2000 : 0),
   });
   if (error) return <p className="text-sm text-red-600">Could not load your recordings: {String(error.message ?? error)}</p>;
   if (!data) return <p className="text-sm text-stone-500">Loading your recordings…</p>;

@@ -1,4 +1,3 @@
-import { sql } from "drizzle-orm";
 import {
   bigint,
   boolean,
@@ -13,20 +12,8 @@ import {
   timestamp,
 } from "drizzle-orm/pg-core";
 import type { Insights, SpeechMetrics } from "@/lib/analysis/types";
+import type { SessionStage, SessionStatus } from "@/lib/sessions/status";
 import type { AudioSpan, TranscriptSegment } from "@/lib/transcription/types";
-
-export const SESSION_STATUSES = [
-  "awaiting_upload",
-  "queued",
-  "processing",
-  "completed",
-  "failed",
-  "cancelled",
-] as const;
-export type SessionStatus = (typeof SESSION_STATUSES)[number];
-
-export const SESSION_STAGES = ["preparing", "transcribing", "analyzing", "finalizing"] as const;
-export type SessionStage = (typeof SESSION_STAGES)[number];
 
 const timestamps = {
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
@@ -152,4 +139,3 @@ export const schema = { sessions, stageLog, chunks, transcripts, transcriptSegme
 export type SessionRow = typeof sessions.$inferSelect;
 export type StageLogRow = typeof stageLog.$inferSelect;
 export type ChunkRow = typeof chunks.$inferSelect;
-export const nowSql = sql`now()`;

@@ -5,6 +5,7 @@ import { Executor } from "./execute.js";
 import { FlowControl } from "./flow/index.js";
 import { priorityOf } from "./flow/priority.js";
 import { SdkClient } from "./protocol.js";
+import type { Keys } from "./signing.js";
 import { type Admission, ReadyQueue, type WorkItem } from "./queue.js";
 import { DEDUPE_WINDOW_MS, type Store } from "./store.js";
 import { AppRegistry } from "./sync.js";
@@ -25,6 +26,8 @@ export interface SchedulerOptions {
   maxInFlight: number;
   /** One line per state change (run started/finished, step completed/errored, sync). */
   log: Logger;
+  /** Signing and event keys (signing.ts); without a signing key the engine talks to apps in dev mode. */
+  keys?: Keys;
 }
 
 /**
@@ -50,7 +53,7 @@ export class Scheduler {
     private readonly store: Store,
     private readonly opts: SchedulerOptions,
   ) {
-    this.sdk = new SdkClient(opts.maxStepMs);
+    this.sdk = new SdkClient(opts.maxStepMs, opts.keys);
     this.registry = new AppRegistry(store, this.sdk, opts, {
       onRemoved: (ids) => this.failRunsOf(ids),
       onChanged: () => {

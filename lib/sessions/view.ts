@@ -1,5 +1,5 @@
 import type { SessionRow, StageLogRow } from "@/db/schema";
-import { isStale } from "@/lib/operations";
+import { isStale } from "./status";
 import type { Analysis } from "@/lib/analysis/types";
 import type { AudioSpan, TranscriptSegment } from "@/lib/transcription/types";
 

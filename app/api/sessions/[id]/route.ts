@@ -1,8 +1,8 @@
 import { NextResponse } from "next/server";
 import { currentOwner, handle, sessionIdFrom } from "@/lib/http";
 import { sessionDeps } from "@/lib/sessions/deps";
+import { notifyCancelled } from "@/lib/sessions/notify";
 import { remove, sessionDetail } from "@/lib/sessions/service";
-import { sendSessionCancelled } from "@/inngest/send";
 
 export const dynamic = "force-dynamic";
 type Ctx = { params: Promise<{ id: string }> };
@@ -18,6 +18,6 @@ export const DELETE = handle(async (_req: Request, { params }: Ctx) => {
   const id = await sessionIdFrom(params);
   const { wasActive } = await remove(await sessionDeps(), id, await currentOwner());
   // Stop a run that may still be working on it; its writes are already fenced off.
-  if (wasActive) await sendSessionCancelled(id).catch((err: unknown) => console.warn("cancel event not sent:", err));
+  if (wasActive) await notifyCancelled(id);
   return new Response(null, { status: 204 });
 });
