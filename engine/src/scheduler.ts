@@ -8,7 +8,7 @@ import { SdkClient } from "./protocol.js";
 import type { Keys } from "./signing.js";
 import { type Admission, ReadyQueue, type WorkItem } from "./queue.js";
 import { DEDUPE_WINDOW_MS, type Store } from "./store.js";
-import { AppRegistry } from "./sync.js";
+import { AppRegistry, type RegisterOutcome } from "./sync.js";
 import { Timers } from "./timers.js";
 import { type EventRec, type FnConfig, type RunRec, TERMINAL } from "./types.js";
 import { errMessage, fmtMs, type Logger, parseWhen, ulid } from "./util.js";
@@ -54,7 +54,7 @@ export class Scheduler {
     private readonly opts: SchedulerOptions,
   ) {
     this.sdk = new SdkClient(opts.maxStepMs, opts.keys);
-    this.registry = new AppRegistry(store, this.sdk, opts, {
+    this.registry = new AppRegistry(store, this.sdk, { ...opts, signed: !!opts.keys?.signed }, {
       onRemoved: (ids) => this.failRunsOf(ids),
       onChanged: () => {
         this.crons.reconcile(this.functions.values());
@@ -134,8 +134,8 @@ export class Scheduler {
     return this.registry.syncApp(appUrl);
   }
 
-  register(appUrl: string, appId: string, rawFns: unknown[]): FnConfig[] {
-    return this.registry.register(appUrl, appId, rawFns);
+  register(appUrl: string, appId: string, rawFns: unknown[]): Promise<RegisterOutcome> {
+    return this.registry.registerOutOfBand(appUrl, appId, rawFns);
   }
 
   stats(): ReturnType<ReadyQueue["stats"]> {

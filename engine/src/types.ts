@@ -55,6 +55,8 @@ export interface FnConfig extends FlowConfig {
   retries: number;
   priority?: { run?: string };
   warnings: string[];
+  /** Registered under a URL the engine was not configured with, after a signed sync proved the app owns it. */
+  verified?: boolean;
 }
 
 export type StepResult = { type: "data"; data: Json } | { type: "error"; error: Json };
