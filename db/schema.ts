@@ -48,6 +48,8 @@ export const sessions = pgTable(
     transcriber: text("transcriber"),
     /** Pauses ffmpeg found while preparing; the analysis measures speaking time from them. */
     silences: jsonb("silences").$type<{ start: number; end: number }[]>(),
+    /** Names the person gave the transcript's speaker labels ("A" → "Maria"). */
+    speakerNames: jsonb("speaker_names").$type<Record<string, string>>().notNull().default({}),
     queuedAt: timestamp("queued_at", { withTimezone: true }),
     startedAt: timestamp("started_at", { withTimezone: true }),
     finishedAt: timestamp("finished_at", { withTimezone: true }),

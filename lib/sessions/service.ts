@@ -8,6 +8,7 @@ import { createSessionBody, isAcceptableMedia, titleFromFileName, type CreateSes
 import { updateRun } from "@/lib/pipeline/fence";
 import { isRetryable, isRunStatus, isStale, OPEN_STATUSES, RETRYABLE_STATUSES, RUN_STATUSES, STALE_AFTER_MS } from "./status";
 import { parseRange } from "./range";
+import { failureHelp } from "./failure";
 import { toSessionView, type SessionView } from "./view";
 
 /**
@@ -135,6 +136,8 @@ export async function retrySession(deps: SessionDeps, id: string, ownerId: strin
   if (!isRetryable(row.status)) {
     throw new HttpError(409, "not_retryable", `A ${row.status.replace("_", " ")} session cannot be retried.`);
   }
+  const help = failureHelp(row);
+  if (!help.retryable && row.audioKey) throw new HttpError(409, "not_retryable", `${row.error ?? "This session cannot be retried."} ${help.advice ?? ""}`.trim());
   if (!row.audioKey) {
     throw row.generation === 0
       ? new HttpError(409, "not_uploaded", "This session never received its audio; upload the recording again.")

@@ -51,7 +51,7 @@ export function isStale(s: { status: string; updatedAt: Date }, now = Date.now()
 
 export const STATUS_LABEL: Record<SessionStatus, string> = {
   awaiting_upload: "Waiting for upload",
-  queued: "Queued",
+  queued: "Waiting",
   processing: "Processing",
   completed: "Completed",
   failed: "Failed",

@@ -439,9 +439,10 @@ describe("sessionDetail and listSessions", () => {
       provider: "local:test",
       language: "pt",
       segments: [
-        { start: 0, end: 1.5, text: "Olá a todos", speaker: "A" },
+        { start: 0, end: 1.5, text: "Olá a todos", speaker: "A", speakerId: "A" },
         { start: 1.5, end: 3, text: "bom dia" },
       ],
+      speakers: [{ id: "A", name: null }],
       untranscribed: [],
     });
     // A segment without a speaker has no speaker key at all (not null).
@@ -470,6 +471,7 @@ describe("uploadInstructions for a stored session", () => {
       url: `/api/sessions/${row.id}/audio`,
       headers: { "content-type": "application/octet-stream" },
       maxBytes: 1234,
+      resumable: { protocol: "tus", endpoint: "/api/uploads/tus" },
     });
   });
 });
