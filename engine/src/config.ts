@@ -17,6 +17,8 @@ export const configSchema = z.object({
   /** Base of the exponential retry backoff. */
   backoffBaseMs: num(1_000),
   backoffMaxMs: num(10 * 60_000),
+  /** Seconds: a fixed delay before every retry instead of the exponential backoff (0 = off). */
+  retryInterval: z.coerce.number().nonnegative().max(3600).default(0),
   /** Global cap on concurrent requests to the app(s). */
   maxInFlight: z.coerce.number().int().positive().default(100),
   quiet: z.boolean().default(false),
@@ -36,6 +38,7 @@ const FLAGS: Record<string, keyof EngineConfig> = {
   "--poll-interval-ms": "pollIntervalMs",
   "--backoff-base-ms": "backoffBaseMs",
   "--backoff-max-ms": "backoffMaxMs",
+  "--retry-interval": "retryInterval",
   "--max-in-flight": "maxInFlight",
 };
 
@@ -48,6 +51,7 @@ const ENV: Record<string, keyof EngineConfig> = {
   INNGEST_ENGINE_POLL_INTERVAL_MS: "pollIntervalMs",
   INNGEST_ENGINE_BACKOFF_BASE_MS: "backoffBaseMs",
   INNGEST_ENGINE_BACKOFF_MAX_MS: "backoffMaxMs",
+  INNGEST_ENGINE_RETRY_INTERVAL: "retryInterval",
   INNGEST_ENGINE_MAX_IN_FLIGHT: "maxInFlight",
 };
 
@@ -61,6 +65,8 @@ export const USAGE = `Usage: tsx engine/src/main.ts [options]   (flags override 
   --poll-interval-ms N      re-sync interval (default 10000)            INNGEST_ENGINE_POLL_INTERVAL_MS
   --backoff-base-ms N       retry backoff base (default 1000)           INNGEST_ENGINE_BACKOFF_BASE_MS
   --backoff-max-ms N        retry backoff cap (default 600000)          INNGEST_ENGINE_BACKOFF_MAX_MS
+  --retry-interval S        fixed retry delay in seconds, e.g. 0.1 (default off: exponential)
+                                                                        INNGEST_ENGINE_RETRY_INTERVAL
   --max-in-flight N         max concurrent requests to apps (default 100) INNGEST_ENGINE_MAX_IN_FLIGHT
   --quiet                   no log lines`;
 

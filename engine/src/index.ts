@@ -30,6 +30,7 @@ export async function startEngine(options: EngineOptions & { log?: Logger } = {}
     pollIntervalMs: config.pollIntervalMs,
     backoffBaseMs: config.backoffBaseMs,
     backoffMaxMs: config.backoffMaxMs,
+    retryIntervalMs: Math.round(config.retryInterval * 1000),
     maxInFlight: config.maxInFlight,
     log,
   });

@@ -1,4 +1,5 @@
 import { Agent, request } from "undici";
+import { checkCron } from "./cron.js";
 import { checkExpression } from "./expressions.js";
 import type { CancelOn, Concurrency, FnConfig, Trigger } from "./types.js";
 
@@ -102,7 +103,8 @@ export function parseFunctions(appId: string, raw: unknown[]): FnConfig[] {
     const warnings: string[] = [];
     const triggers: Trigger[] = [];
     for (const t of (f.triggers ?? []) as Trigger[]) {
-      if (t.cron) warnings.push(`cron trigger "${t.cron}" is not scheduled by this engine`);
+      const badCron = t.cron ? checkCron(t.cron) : undefined;
+      if (badCron) warnings.push(badCron);
       const bad = checkExpression(t.expression);
       if (bad) warnings.push(`trigger ${bad}`);
       triggers.push(t);

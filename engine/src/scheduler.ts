@@ -1,3 +1,4 @@
+import { Crons, SCHEDULED_EVENT } from "./cron.js";
 import { evaluate, nameMatches } from "./expressions.js";
 import { INVOKED_EVENT, lifecycleEvents } from "./lifecycle.js";
 import { Executor } from "./execute.js";
@@ -18,6 +19,7 @@ export interface SchedulerOptions {
   pollIntervalMs: number;
   backoffBaseMs: number;
   backoffMaxMs: number;
+  retryIntervalMs?: number;
   maxInFlight: number;
   /** One line per state change (run started/finished, step completed/errored, sync). */
   log: Logger;
@@ -36,6 +38,7 @@ export class Scheduler {
   private readonly timers = new Timers();
   private readonly waits: Waits;
   private readonly executor: Executor;
+  private readonly crons: Crons;
   private stopped = false;
   /** Ids of runs that are not finished (events are matched against these only). */
   private readonly active = new Set<string>();
@@ -47,10 +50,14 @@ export class Scheduler {
     this.sdk = new SdkClient(opts.maxStepMs);
     this.registry = new AppRegistry(store, this.sdk, opts, {
       onRemoved: (ids) => this.failRunsOf(ids),
-      onChanged: () => this.queue.pump(),
+      onChanged: () => {
+        this.crons.reconcile(this.functions.values());
+        this.queue.pump();
+      },
     });
     this.queue = new ReadyQueue(opts.maxInFlight, (item) => this.admit(item), (fn, run, item) => this.executor.execute(fn, run, item));
     this.waits = new Waits(store, this.timers, (run, step, result, status) => this.executor.completeStep(run, step, result, status), opts.log);
+    this.crons = new Crons(store, this.timers, (fn, expr, tickAt) => this.fireCron(fn, expr, tickAt), opts.log);
     this.executor = new Executor({
       store,
       sdk: this.sdk,
@@ -81,6 +88,7 @@ export class Scheduler {
 
   start(): void {
     this.recover();
+    this.crons.reconcile(this.functions.values());
     this.registry.start();
   }
 
@@ -215,6 +223,14 @@ export class Scheduler {
       );
       if (hit) this.createRun(fn, ev);
     }
+  }
+
+  private fireCron(fn: FnConfig, expr: string, tickAt: number): void {
+    const now = Date.now();
+    const ev: EventRec = { id: ulid(now), name: SCHEDULED_EVENT, data: { cron: expr }, ts: tickAt, receivedAt: now };
+    this.store.putEvent(ev);
+    const run = this.createRun(fn, ev);
+    this.log(`cron ${fn.id} "${expr}" fired: run ${run.id}`);
   }
 
   createRun(fn: FnConfig, ev: EventRec, extra: Partial<RunRec> = {}): RunRec {

@@ -15,6 +15,8 @@ export interface Trigger {
   event?: string;
   expression?: string;
   cron?: string;
+  /** Cron only: fire up to this long after the tick (a duration string). */
+  jitter?: string;
 }
 
 export interface Concurrency {
