@@ -36,11 +36,14 @@ const duration = z.string().transform((v, ctx) => {
   return ms;
 });
 
-/** Five-field cron (minute hour day month weekday), optionally prefixed "TZ=Area/City ". */
+/** Cron as Inngest reads it (robfig/cron v3): five fields or a descriptor, optionally prefixed "TZ=Area/City ". */
 const cron = z
   .string()
   .trim()
-  .regex(/^(?:(?:CRON_)?TZ=\S+\s+)?(?:\S+\s+){4}\S+$/, "must be a cron expression with five fields, e.g. */5 * * * *");
+  .regex(
+    /^(?:(?:CRON_)?TZ=\S+\s+)?(?:(?:\S+\s+){4}\S+|@(?:hourly|daily|midnight|weekly|monthly|yearly|annually)|@every\s+\S+)$/,
+    "must be a cron expression with five fields (e.g. */5 * * * *), a descriptor such as @hourly, or @every 90s",
+  );
 
 const emailList = z
   .string()

@@ -51,6 +51,7 @@ export interface UploadOptions {
   deleteAfterAnalysis?: boolean;
   language?: string;
   title?: string;
+  webhookUrl?: string;
 }
 
 export interface EngineStep {
@@ -250,6 +251,7 @@ export async function startPipelineHarness(options: HarnessOptions = {}) {
       deleteAfterAnalysis: opts.deleteAfterAnalysis ?? false,
       ...(opts.language ? { language: opts.language } : {}),
       ...(opts.title ? { title: opts.title } : {}),
+      ...(opts.webhookUrl ? { webhookUrl: opts.webhookUrl } : {}),
     });
     const created = await app.service.createSession(deps, OWNER, body);
     const { row } = await app.service.receiveUpload(deps, created.id, OWNER, fs.createReadStream(filePath));
