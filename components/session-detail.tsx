@@ -6,7 +6,8 @@ import { useEffect, useRef, useState } from "react";
 import useSWR from "swr";
 import { AnalysisPanel } from "./analysis-panel";
 import { ApiError, fetchJson, type SessionView } from "./api";
-import { ACTIVE, STAGE_LABEL, formatBytes, formatClock, formatElapsed } from "./format";
+import { isOpen, isRetryable, STAGE_LABEL, STATUS_PROGRESS_LABEL } from "@/lib/sessions/status";
+import { formatBytes, formatClock, formatElapsed } from "./format";
 import { StageTimeline } from "./stage-timeline";
 import { StatusBadge } from "./status-badge";
 import { TranscriptPanel } from "./transcript-panel";
@@ -38,9 +39,9 @@ function useNow(active: boolean): number {
 export function SessionDetail({ id }: { id: string }) {
   const router = useRouter();
   const { data: s, error, mutate } = useSWR<SessionView, ApiError>(`/api/sessions/${id}`, fetchJson, {
-    refreshInterval: (latest) => (!latest || ACTIVE.has(latest.status) ? 2000 : 0),
+    refreshInterval: (latest) => (!latest || isOpen(latest.status) ? 2000 : 0),
   });
-  const active = s ? ACTIVE.has(s.status) : false;
+  const active = s ? isOpen(s.status) : false;
   useLiveUpdates(id, active, (v) => void mutate(v, { revalidate: false }));
   const now = useNow(active);
   const audioRef = useRef<HTMLAudioElement>(null);
@@ -97,7 +98,7 @@ export function SessionDetail({ id }: { id: string }) {
         <div>
           <div className="mb-1 flex justify-between text-sm">
             <span className="text-stone-700" data-testid="stage-label">
-              {s.status === "processing" && s.stage ? STAGE_LABEL[s.stage] : s.status === "queued" ? "Waiting for a worker" : s.status === "completed" ? "Done" : s.status === "awaiting_upload" ? "Waiting for the upload" : s.status === "failed" ? "Stopped" : "Cancelled"}
+              {s.status === "processing" && s.stage ? STAGE_LABEL[s.stage] : STATUS_PROGRESS_LABEL[s.status]}
               {s.attempt > 1 && active ? ` · attempt ${s.attempt}` : ""}
             </span>
             <span className="tabular-nums text-stone-500">
@@ -126,7 +127,7 @@ export function SessionDetail({ id }: { id: string }) {
         {actionError && <p role="alert" className="text-sm text-red-700">{actionError}</p>}
 
         <div className="flex flex-wrap gap-3">
-          {((s.status === "failed" || s.status === "cancelled") || s.stale) && s.audioAvailable && (
+          {(isRetryable(s.status) || s.stale) && s.audioAvailable && (
             <button disabled={busy} onClick={() => void act("/retry")} className="rounded-lg bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-700 disabled:opacity-50">
               Retry
             </button>

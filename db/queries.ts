@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, inArray, isNotNull, lt, sql } from "drizzle-orm";
 import type { Analysis } from "@/lib/analysis/types";
+import type { SessionStage, SessionStatus } from "@/lib/sessions/status";
 import type { AudioSpan, TranscriptSegment } from "@/lib/transcription/types";
 import type { Database } from "./client";
 import {
@@ -11,14 +12,12 @@ import {
   transcripts,
   type ChunkRow,
   type SessionRow,
-  type SessionStage,
-  type SessionStatus,
   type StageLogRow,
 } from "./schema";
 
-/** Statuses in which a run may still change the session. */
-export const ACTIVE_STATUSES: SessionStatus[] = ["queued", "processing"];
-export const FINAL_STATUSES: SessionStatus[] = ["completed", "failed", "cancelled"];
+// Which statuses mean what is the domain's rule (lib/sessions/status.ts); the
+// queries take the sets as arguments so each conditional write stays one statement.
+type Statuses = readonly SessionStatus[];
 
 export interface NewSession {
   id: string;
@@ -81,7 +80,7 @@ export async function countByStatus(db: Database): Promise<Record<string, number
 export async function queueSession(
   db: Database,
   id: string,
-  from: SessionStatus[],
+  from: Statuses,
   patch: { audioKey?: string; message: string; /** only if the row has not changed since */ staleBefore?: Date },
 ): Promise<{ row: SessionRow; changed: boolean } | undefined> {
   return db.transaction(async (tx) => {
@@ -129,13 +128,20 @@ export interface ProgressUpdate {
 }
 
 /**
- * Applies a run's update only if the session still belongs to that run
- * (same generation, still active): a cancelled session or a superseded run
- * can never be dragged back to "processing". Returns whether it applied.
+ * Applies a run's update only if the session is still that run's (same
+ * generation, status still one of `runStatuses`): a cancelled session or a
+ * superseded run can never be dragged back to "processing". An update that
+ * leaves those statuses ends the run. Returns whether it applied.
  */
-export async function applyRunUpdate(db: Database, id: string, generation: number, u: ProgressUpdate): Promise<boolean> {
+export async function applyRunUpdate(
+  db: Database,
+  id: string,
+  generation: number,
+  runStatuses: Statuses,
+  u: ProgressUpdate,
+): Promise<boolean> {
   return db.transaction(async (tx) => {
-    const finished = FINAL_STATUSES.includes(u.status);
+    const finished = !runStatuses.includes(u.status);
     const [row] = await tx
       .update(sessions)
       .set({
@@ -152,7 +158,7 @@ export async function applyRunUpdate(db: Database, id: string, generation: numbe
         updatedAt: sql`now()`,
       })
       .where(
-        and(eq(sessions.id, id), eq(sessions.generation, generation), inArray(sessions.status, ACTIVE_STATUSES)),
+        and(eq(sessions.id, id), eq(sessions.generation, generation), inArray(sessions.status, runStatuses)),
       )
       .returning({ progress: sessions.progress, stage: sessions.stage, attempt: sessions.attempt });
     if (!row) return false;
@@ -169,13 +175,13 @@ export async function applyRunUpdate(db: Database, id: string, generation: numbe
   });
 }
 
-/** Cancels an active (or not yet uploaded) session; false when it had already ended. */
-export async function cancelSession(db: Database, id: string): Promise<boolean> {
+/** Cancels the session if its status is one of `from`; false when it was not (it had already ended). */
+export async function cancelSession(db: Database, id: string, from: Statuses): Promise<boolean> {
   return db.transaction(async (tx) => {
     const [row] = await tx
       .update(sessions)
       .set({ status: "cancelled", finishedAt: sql`now()`, updatedAt: sql`now()`, error: null })
-      .where(and(eq(sessions.id, id), inArray(sessions.status, ["awaiting_upload", ...ACTIVE_STATUSES])))
+      .where(and(eq(sessions.id, id), inArray(sessions.status, from)))
       .returning({ stage: sessions.stage, progress: sessions.progress, attempt: sessions.attempt });
     if (!row) return false;
     await tx.insert(stageLog).values({ sessionId: id, status: "cancelled", ...row, message: "Cancelled by the person" });

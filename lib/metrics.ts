@@ -1,9 +1,8 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Database } from "@/db/client";
 import * as m from "@/db/metrics";
-import { SESSION_STATUSES } from "@/db/schema";
+import { FINAL_STATUSES, SESSION_STATUSES } from "@/lib/sessions/status";
 
-const FINAL = ["completed", "failed", "cancelled"] as const;
 const STAGE_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200];
 const QUEUE_BUCKETS = [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900, 3600];
 
@@ -25,7 +24,7 @@ export async function collectMetrics(db: Database): Promise<{ contentType: strin
   const registers = [registry];
 
   const total = new Counter({ name: "murmur_sessions_total", help: "Runs that reached each final status.", labelNames: ["status"], registers });
-  for (const s of FINAL) total.inc({ status: s }, endings[s] ?? 0);
+  for (const s of FINAL_STATUSES) total.inc({ status: s }, endings[s] ?? 0);
 
   const now = new Gauge({ name: "murmur_sessions", help: "Sessions in each status now.", labelNames: ["status"], registers });
   for (const s of SESSION_STATUSES) now.set({ status: s }, current[s] ?? 0);

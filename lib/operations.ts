@@ -1,9 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
 import type { Config } from "@/lib/config";
 
-/** A session still "active" but silent for this long is flagged as possibly stuck. */
-export const STALE_AFTER_MS = 15 * 60_000;
-
 export type OperationsAccess = "open" | "granted" | "challenge" | "disabled";
 
 /**
@@ -20,8 +17,4 @@ export function operationsAccess(c: Pick<Config, "OPERATIONS_TOKEN" | "VERCEL">,
   const a = Buffer.from(password);
   const b = Buffer.from(c.OPERATIONS_TOKEN);
   return a.length === b.length && timingSafeEqual(a, b) ? "granted" : "challenge";
-}
-
-export function isStale(s: { status: string; updatedAt: Date }, now = Date.now()): boolean {
-  return (s.status === "queued" || s.status === "processing") && now - s.updatedAt.getTime() > STALE_AFTER_MS;
 }

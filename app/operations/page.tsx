@@ -4,11 +4,11 @@ import { headers } from "next/headers";
 import { notFound } from "next/navigation";
 import { getDb } from "@/db/client";
 import { countByStatus, listAllSessions } from "@/db/queries";
-import { SESSION_STATUSES, type SessionStatus } from "@/db/schema";
 import { config } from "@/lib/config";
-import { isStale, operationsAccess } from "@/lib/operations";
+import { operationsAccess } from "@/lib/operations";
+import { isSessionStatus, isStale, SESSION_STATUSES, STAGE_LABEL } from "@/lib/sessions/status";
 import { StatusBadge } from "@/components/status-badge";
-import { STAGE_LABEL, formatClock } from "@/components/format";
+import { formatClock } from "@/components/format";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Operations" };
@@ -20,7 +20,7 @@ export default async function OperationsPage({ searchParams }: { searchParams: P
     return <p className="text-stone-600">Operators only: this page asks for the OPERATIONS_TOKEN as an HTTP Basic password.</p>;
   }
   const { status } = await searchParams;
-  const filter = SESSION_STATUSES.includes(status as SessionStatus) ? (status as SessionStatus) : undefined;
+  const filter = isSessionStatus(status) ? status : undefined;
   const db = await getDb();
   const [counts, rows] = await Promise.all([countByStatus(db), listAllSessions(db, { status: filter, limit: 200 })]);
   const now = Date.now();

@@ -1,5 +1,6 @@
 import http from "node:http";
 import { dashboardHtml } from "./dashboard.js";
+import { checkRequest, type GuardOptions } from "./guard.js";
 import type { Scheduler } from "./scheduler.js";
 import type { Store } from "./store.js";
 import type { RunRec, StepRec } from "./types.js";
@@ -96,7 +97,7 @@ function stepView(s: StepRec) {
   };
 }
 
-export function createHttpServer(store: Store, sched: Scheduler, startedAt: number): http.Server {
+export function createHttpServer(store: Store, sched: Scheduler, startedAt: number, guard: GuardOptions): http.Server {
   const parseEvents = (text: string): Array<Record<string, unknown>> => {
     let body: unknown;
     try {
@@ -118,6 +119,8 @@ export function createHttpServer(store: Store, sched: Scheduler, startedAt: numb
     const p = url.pathname.replace(/\/+$/, "") || "/";
     const m = req.method ?? "GET";
     let match: RegExpExecArray | null;
+    const refused = checkRequest(req, m, p, guard);
+    if (refused) throw new HttpError(refused.status, refused.message);
 
     if (m === "GET" && p === "/") {
       res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
@@ -131,6 +134,7 @@ export function createHttpServer(store: Store, sched: Scheduler, startedAt: numb
         status: "ok",
         uptimeMs: Date.now() - startedAt,
         functions: sched.functions.size,
+        signed: guard.keys.signed,
         runs: counts,
         ...sched.stats(),
       });

@@ -7,8 +7,8 @@ export interface WorkItem {
   stepId: string;
   attempt: number;
   transportFailures: number;
-  /** Queue order: older runs first (so started runs finish before new ones start), then FIFO. */
-  rank?: string;
+  /** Queue order: by score (the run's creation time, moved by its priority), then FIFO. */
+  score?: number;
   seq?: number;
 }
 
@@ -39,19 +39,20 @@ export class ReadyQueue {
     private readonly maxInFlight: number,
     private readonly admit: (item: WorkItem) => Admission,
     private readonly dispatch: (fn: FnConfig, run: RunRec, item: WorkItem) => Promise<void>,
+    /** The score of a run's items: older runs first, so started runs finish before new ones start. */
+    private readonly scoreOf: (runId: string) => number,
   ) {}
 
   enqueue(item: WorkItem): void {
     if (this.stopped) return;
-    item.rank = item.runId; // run ids are ULIDs: sortable by creation, monotonic within a millisecond
+    item.score = this.scoreOf(item.runId);
     item.seq = ++this.seq;
-    // binary insertion by (rank, seq)
+    // binary insertion by (score, run id: ULIDs sort by creation, seq)
     let lo = 0;
     let hi = this.ready.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      const m = this.ready[mid]!;
-      if (m.rank! < item.rank || (m.rank === item.rank && m.seq! < item.seq)) lo = mid + 1;
+      if (before(this.ready[mid]!, item)) lo = mid + 1;
       else hi = mid;
     }
     this.ready.splice(lo, 0, item);
@@ -112,6 +113,12 @@ export class ReadyQueue {
   stats(): { inFlight: number; ready: number; buckets: Record<string, number> } {
     return { inFlight: this.inFlight, ready: this.ready.length, buckets: Object.fromEntries(this.inFlightByBucket) };
   }
+}
+
+function before(a: WorkItem, b: WorkItem): boolean {
+  if (a.score !== b.score) return a.score! < b.score!;
+  if (a.runId !== b.runId) return a.runId < b.runId;
+  return a.seq! < b.seq!;
 }
 
 function bucketsOf(fn: FnConfig, run: RunRec): Bucket[] {

@@ -2,7 +2,9 @@ import { Crons, SCHEDULED_EVENT } from "./cron.js";
 import { evaluate, nameMatches } from "./expressions.js";
 import { INVOKED_EVENT, lifecycleEvents } from "./lifecycle.js";
 import { Executor } from "./execute.js";
+import { priorityOf } from "./flow/priority.js";
 import { SdkClient } from "./protocol.js";
+import type { Keys } from "./signing.js";
 import { type Admission, ReadyQueue, type WorkItem } from "./queue.js";
 import { DEDUPE_WINDOW_MS, type Store } from "./store.js";
 import { AppRegistry } from "./sync.js";
@@ -23,6 +25,8 @@ export interface SchedulerOptions {
   maxInFlight: number;
   /** One line per state change (run started/finished, step completed/errored, sync). */
   log: Logger;
+  /** Signing and event keys (signing.ts); without a signing key the engine talks to apps in dev mode. */
+  keys?: Keys;
 }
 
 /**
@@ -47,7 +51,7 @@ export class Scheduler {
     private readonly store: Store,
     private readonly opts: SchedulerOptions,
   ) {
-    this.sdk = new SdkClient(opts.maxStepMs);
+    this.sdk = new SdkClient(opts.maxStepMs, opts.keys);
     this.registry = new AppRegistry(store, this.sdk, opts, {
       onRemoved: (ids) => this.failRunsOf(ids),
       onChanged: () => {
@@ -55,7 +59,15 @@ export class Scheduler {
         this.queue.pump();
       },
     });
-    this.queue = new ReadyQueue(opts.maxInFlight, (item) => this.admit(item), (fn, run, item) => this.executor.execute(fn, run, item));
+    this.queue = new ReadyQueue(
+      opts.maxInFlight,
+      (item) => this.admit(item),
+      (fn, run, item) => this.executor.execute(fn, run, item),
+      (runId) => {
+        const run = this.store.runs.get(runId);
+        return run ? run.createdAt - (run.priority ?? 0) * 1000 : 0;
+      },
+    );
     this.waits = new Waits(store, this.timers, (run, step, result, status) => this.executor.completeStep(run, step, result, status), opts.log);
     this.crons = new Crons(store, this.timers, (fn, expr, tickAt) => this.fireCron(fn, expr, tickAt), opts.log);
     this.executor = new Executor({
@@ -247,6 +259,8 @@ export class Scheduler {
       attempts: 0,
       ...extra,
     };
+    const priority = priorityOf(fn, ev);
+    if (priority) run.priority = priority;
     this.store.putRun(run);
     this.active.add(run.id);
     this.enqueueDiscovery(run);

@@ -42,6 +42,7 @@ export interface FnConfig {
   cancel: CancelOn[];
   /** Number of retries (attempts = retries + 1). */
   retries: number;
+  priority?: { run?: string };
   warnings: string[];
 }
 
@@ -98,6 +99,8 @@ export interface RunRec {
   parentStepHash?: string;
   rerunOf?: string;
   cancelReason?: string;
+  /** Seconds the run's queue items are moved ahead (priority.run, evaluated once at creation). */
+  priority?: number;
   /** Function-level attempts used (500s from the SDK outside steps). */
   attempts: number;
   /** Function-level errors that were retried (thrown outside steps, timeouts of the discovery request). */

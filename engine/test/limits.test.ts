@@ -69,7 +69,7 @@ describe("limits and registration", () => {
   });
 
   it("rejects events without a name", async () => {
-    const res = await fetch(base + "/e/key", { method: "POST", body: JSON.stringify([{ data: {} }]) });
+    const res = await fetch(base + "/e/key", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify([{ data: {} }]) });
     expect(res.status).toBe(400);
   });
 });

@@ -101,3 +101,26 @@ describe("cron expressions (robfig/cron v3 syntax)", async () => {
     expect(checkCron("@fortnightly")).toMatch(/unknown descriptor/);
   });
 });
+
+describe("priority.run and the expressions it uses", async () => {
+  const { priorityOf } = await import("../src/flow/priority.js");
+  const fn = (run: string) => ({ id: "a-f", name: "f", appId: "a", url: "", triggers: [], concurrency: [], cancel: [], retries: 0, warnings: [], priority: { run } });
+  const ev = (data: Record<string, unknown>) => ({ id: "e", name: "x", data, ts: 0, receivedAt: 0 });
+  it("evaluates to seconds, clamped to ±12 h; anything else is 0", () => {
+    expect(priorityOf(fn("event.data.plan == 'pro' ? 120 : 0"), ev({ plan: "pro" }))).toBe(120);
+    expect(priorityOf(fn("event.data.plan == 'pro' ? 120 : 0"), ev({ plan: "free" }))).toBe(0);
+    expect(priorityOf(fn("event.data.minutes * 60"), ev({ minutes: 2 }))).toBe(120);
+    expect(priorityOf(fn("event.data.p"), ev({ p: 10_000_000 }))).toBe(43_200);
+    expect(priorityOf(fn("-event.data.p"), ev({ p: 10_000_000 }))).toBe(-43_200);
+    expect(priorityOf(fn("event.data.missing"), ev({}))).toBe(0);
+    expect(priorityOf(fn("event.data.name"), ev({ name: "x" }))).toBe(0);
+  });
+  it("reads arithmetic, string concatenation and nested ternaries", () => {
+    const vars = { event: { data: { a: "x", n: 3 } } };
+    expect(evaluateValue("event.data.a + '-' + event.data.n", vars)).toBe("x-3");
+    expect(evaluateValue("event.data.n > 5 ? 1 : event.data.n > 2 ? 2 : 3", vars)).toBe(2);
+    expect(evaluateValue("(event.data.n - 1) * 2 % 3", vars)).toBe(1);
+    expect(evaluate("event.data.n - 1 == 2", vars)).toBe(true);
+    expect(checkExpression("a ? b")).toMatch(/missing :/);
+  });
+});

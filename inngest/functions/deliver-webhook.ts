@@ -1,6 +1,5 @@
-import { getDb } from "@/db/client";
 import { config } from "@/lib/config";
-import { deliverSessionWebhook } from "@/lib/webhooks/session";
+import { deliverSessionWebhookJob } from "@/lib/ops/jobs";
 import { inngest } from "../client";
 import { sessionCompleted, sessionFailed } from "../events";
 import { asStep, type Retries } from "../step-errors";
@@ -20,13 +19,8 @@ export const deliverWebhook = inngest.createFunction(
   async ({ event, step, attempt }) => {
     const type = event.name === "session/completed" ? "session.completed" : "session.failed";
     return step.run("deliver", () =>
-      asStep(async () =>
-        deliverSessionWebhook(await getDb(), config(), {
-          sessionId: event.data.sessionId,
-          generation: event.data.generation,
-          type,
-          attempt: attempt + 1,
-        }),
+      asStep(() =>
+        deliverSessionWebhookJob({ sessionId: event.data.sessionId, generation: event.data.generation, type, attempt: attempt + 1 }),
       ),
     );
   },

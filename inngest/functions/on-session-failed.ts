@@ -1,8 +1,6 @@
-import { getDb } from "@/db/client";
-import { alertChannels, sendAlert } from "@/lib/alerts/channels";
-import { claimGroup, recordFailure } from "@/lib/alerts/service";
 import { config } from "@/lib/config";
 import { errorMessage } from "@/lib/errors";
+import { claimAlertGroupJob, configuredAlertChannels, recordFailureJob, sendAlertJob } from "@/lib/ops/jobs";
 import { inngest } from "../client";
 import { sessionFailed } from "../events";
 import { asStep, type Retries } from "../step-errors";
@@ -23,26 +21,24 @@ export const onSessionFailed = inngest.createFunction(
   },
   async ({ event, step, attempt, runId }) => {
     if (event.data.reason === "upload_expired") return { skipped: "an abandoned upload is not an operator's problem" };
-    const channels = alertChannels(config());
+    const channels = configuredAlertChannels();
     if (!channels.length) return { skipped: "no alert channel configured" };
 
-    await step.run("record", async () =>
-      recordFailure(await getDb(), config(), {
+    await step.run("record", () =>
+      recordFailureJob({
         sessionId: event.data.sessionId,
         generation: event.data.generation,
         type: event.data.reason === "recovery_exhausted" ? "session.recovery_exhausted" : "session.failed",
       }),
     );
     await step.sleep("group-window", config().ALERT_GROUP_WINDOW);
-    const alert = await step.run("claim", async () => claimGroup(await getDb(), runId));
+    const alert = await step.run("claim", () => claimAlertGroupJob(runId));
     if (!alert) return { grouped: "sent by another alert run" };
 
     const sent: Record<string, string> = {};
     for (const channel of channels) {
       try {
-        await step.run(`send-${channel}`, () =>
-          asStep(async () => sendAlert(config(), channel, alert, { db: await getDb(), sessionId: null, attempt: attempt + 1 })),
-        );
+        await step.run(`send-${channel}`, () => asStep(() => sendAlertJob(channel, alert, attempt + 1)));
         sent[channel] = "delivered";
       } catch (err) {
         sent[channel] = `gave up: ${errorMessage(err)}`;

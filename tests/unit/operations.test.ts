@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { isStale, operationsAccess, STALE_AFTER_MS } from "@/lib/operations";
+import { operationsAccess } from "@/lib/operations";
+import { isStale, STALE_AFTER_MS } from "@/lib/sessions/status";
 
 const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString("base64")}`;
 
