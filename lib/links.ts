@@ -1,12 +1,14 @@
 import type { Config } from "@/lib/config";
 
 /** Where people reach the app: APP_URL, else Vercel's production host, else the local dev server. */
-export function appUrl(c: Pick<Config, "APP_URL">, env: Record<string, string | undefined> = process.env): string {
-  const base = c.APP_URL ?? (env.VERCEL_PROJECT_PRODUCTION_URL ? `https://${env.VERCEL_PROJECT_PRODUCTION_URL}` : "http://localhost:3000");
+type LinkConfig = Pick<Config, "APP_URL" | "VERCEL_PROJECT_PRODUCTION_URL" | "PORT">;
+
+export function appUrl(c: LinkConfig): string {
+  const base = c.APP_URL ?? (c.VERCEL_PROJECT_PRODUCTION_URL ? `https://${c.VERCEL_PROJECT_PRODUCTION_URL}` : `http://localhost:${c.PORT ?? 3000}`);
   return base.replace(/\/+$/, "");
 }
 
-export const sessionUrl = (c: Pick<Config, "APP_URL">, id: string) => `${appUrl(c)}/sessions/${id}`;
+export const sessionUrl = (c: LinkConfig, id: string) => `${appUrl(c)}/sessions/${id}`;
 
 /**
  * A run's page in whichever Inngest server runs it: INNGEST_RUN_URL when set;
