@@ -36,6 +36,7 @@ export async function startEngine(options: EngineOptions & { log?: Logger } = {}
     maxInFlight: config.maxInFlight,
     log,
     keys,
+    appOutageMs: config.appOutageMs,
   });
   const server = createHttpServer(store, scheduler, Date.now(), { keys, host: config.host, allowedHosts: config.allowedHosts });
   server.keepAliveTimeout = 5_000;
