@@ -23,6 +23,8 @@ export interface RunHost {
   finishRun(run: RunRec, status: "completed" | "failed" | "cancelled", r: { output?: unknown; error?: unknown }): void;
   syncApp(appUrl: string): Promise<boolean>;
   appUrlOf(fn: FnConfig): string;
+  /** The run's first request is being sent. */
+  started(fn: FnConfig, run: RunRec): void;
 }
 
 /** How long an unreachable app is retried by default before a run fails (Inngest Cloud is as patient). */
@@ -55,6 +57,7 @@ export class Executor {
       run.startedAt = Date.now();
       this.host.store.putRun(run);
       this.host.log(`run ${run.id} started: ${fn.id} (event ${run.event.name})`);
+      this.host.started(fn, run);
     }
     let step: StepRec | undefined;
     if (item.stepId !== "step") {

@@ -73,6 +73,8 @@ export function runSummary(store: Store, run: RunRec) {
     errors: (run.errors ?? []).map((e) => ({ attempt: e.attempt, at: new Date(e.at).toISOString(), error: e.error })),
     parentRunId: run.parentRunId ?? null,
     rerunOf: run.rerunOf ?? null,
+    /** What skipped or cancelled it. */
+    reason: run.skipReason ?? run.cancelReason ?? null,
   };
 }
 
