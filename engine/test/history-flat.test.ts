@@ -68,5 +68,5 @@ describe("bounded history under load", () => {
     // every run completed
     const done = (await api(engine.url, "/health")).runs;
     expect(done.failed ?? 0).toBe(0);
-  }, 600_000);
+  }, 1_200_000);
 });
