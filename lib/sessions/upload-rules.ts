@@ -35,6 +35,8 @@ export const createSessionBody = z.object({
     .regex(/^[a-z]{2}(-[A-Za-z]{2})?$/, "must be a language code such as en or pt-BR")
     .optional(),
   deleteAfterAnalysis: z.boolean().default(false),
+  /** Receives session.completed / session.failed (signed, Standard Webhooks). */
+  webhookUrl: z.url({ protocol: /^https?$/, message: "must be an http:// or https:// URL" }).max(2000).optional(),
 });
 export type CreateSessionBody = z.infer<typeof createSessionBody>;
 
