@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { DEFAULT_ANALYSIS_MODEL, DEFAULT_TRANSCRIPTION_MODEL, OPENAI_TRANSCRIPTION_MODELS } from "@/lib/openai/models";
 
 /**
  * Every environment variable Murmur reads, validated once. Application code asks
@@ -66,12 +67,10 @@ const schema = z
     MAX_UPLOAD_BYTES: positiveInt.default(500 * 1024 * 1024),
 
     TRANSCRIPTION_PROVIDER: z.enum(["local", "openai"]).default("local"),
-    TRANSCRIPTION_MODEL: z
-      .enum(["gpt-4o-transcribe", "gpt-4o-mini-transcribe", "whisper-1", "gpt-4o-transcribe-diarize"])
-      .default("gpt-4o-transcribe"),
+    TRANSCRIPTION_MODEL: z.enum(OPENAI_TRANSCRIPTION_MODELS).default(DEFAULT_TRANSCRIPTION_MODEL),
     TRANSCRIPTION_PROMPT: z.string().optional(),
     ANALYSIS_PROVIDER: z.enum(["local", "openai"]).default("local"),
-    ANALYSIS_MODEL: z.string().min(1).default("gpt-4o-mini"),
+    ANALYSIS_MODEL: z.string().min(1).default(DEFAULT_ANALYSIS_MODEL),
     OPENAI_API_KEY: z.string().min(1).optional(),
     OPENAI_BASE_URL: z.url().optional(),
     OPENAI_TIMEOUT_MS: positiveInt.default(120_000),

@@ -168,7 +168,7 @@ export async function retrySession(deps: SessionDeps, id: string, ownerId: strin
 }
 
 /** Marks the session cancelled; the caller then sends the cancel event to stop the run. */
-export async function cancel(deps: SessionDeps, id: string, ownerId: string): Promise<SessionRow> {
+export async function cancelSession(deps: SessionDeps, id: string, ownerId: string): Promise<SessionRow> {
   const row = await requireOwned(deps, id, ownerId);
   if (!(await q.cancelSession(deps.db, id, OPEN_STATUSES)) && row.status !== "cancelled") {
     throw new HttpError(409, "already_finished", `The session has already ${row.status === "completed" ? "completed" : "ended"}.`);
@@ -177,7 +177,7 @@ export async function cancel(deps: SessionDeps, id: string, ownerId: string): Pr
 }
 
 /** Deletes the session, its rows and every stored byte (audio and chunks). */
-export async function remove(deps: SessionDeps, id: string, ownerId: string): Promise<{ wasActive: boolean }> {
+export async function deleteSession(deps: SessionDeps, id: string, ownerId: string): Promise<{ wasActive: boolean }> {
   const row = await requireOwned(deps, id, ownerId);
   const wasActive = isRunStatus(row.status);
   if (wasActive) await q.cancelSession(deps.db, id, RUN_STATUSES);

@@ -1,10 +1,5 @@
 import { z } from "zod";
-
-/** Containers people record in; the real check is ffprobe in `prepare`, this only turns away the obvious. */
-export const AUDIO_EXTENSIONS = [
-  "mp3", "m4a", "mp4", "aac", "wav", "wave", "ogg", "oga", "opus", "webm", "flac",
-  "mov", "mkv", "mpeg", "mpga", "amr", "3gp", "wma", "aif", "aiff", "caf",
-] as const;
+import { AUDIO_EXTENSIONS } from "./media";
 
 const GENERIC_TYPES = new Set(["", "application/octet-stream", "binary/octet-stream"]);
 
