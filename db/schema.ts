@@ -13,6 +13,7 @@ import {
 } from "drizzle-orm/pg-core";
 import type { Insights, SpeechMetrics } from "@/lib/analysis/types";
 import type { SessionStage, SessionStatus } from "@/lib/sessions/status";
+import { accounts, apiKeys, authSessions, users, verifications } from "./auth-schema";
 import type { AudioSpan, TranscriptSegment } from "@/lib/transcription/types";
 
 const timestamps = {
@@ -136,7 +137,8 @@ export const analyses = pgTable("analyses", {
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
 });
 
-export const schema = { sessions, stageLog, chunks, transcripts, transcriptSegments, analyses };
+export * from "./auth-schema";
+export const schema = { sessions, stageLog, chunks, transcripts, transcriptSegments, analyses, users, authSessions, accounts, verifications, apiKeys };
 
 export type SessionRow = typeof sessions.$inferSelect;
 export type StageLogRow = typeof stageLog.$inferSelect;
