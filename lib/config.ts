@@ -76,6 +76,8 @@ const schema = z
     INNGEST_DEV: z.string().optional(),
     INNGEST_EVENT_KEY: z.string().optional(),
     INNGEST_SIGNING_KEY: z.string().optional(),
+    /** Where the engine reaches this app; pinned so a request's Host header never decides what gets registered. */
+    INNGEST_SERVE_ORIGIN: z.url({ protocol: /^https?$/ }).optional(),
     VERCEL: bool.optional(),
   })
   .superRefine((env, ctx) => {

@@ -1,3 +1,6 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { expect, test } from "@playwright/test";
 import { fixture, uploadThroughApi } from "./support";
 
@@ -34,12 +37,14 @@ test("the HTML-upload trick is refused, and what is stored is never served as a 
   expect((await request.post("/api/sessions", { data: create({ contentType: "text/html" }) })).status()).toBe(415);
 
   // A generic type with an audio extension is accepted, stored as opaque bytes, and served inert.
-  const html = Buffer.from("<html><script>document.title='pwned'</script></html>");
-  const { id } = await uploadThroughApi(request, fixture("librivox.mp3"), { contentType: "application/octet-stream", body: html });
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "murmur-e2e-")), "trick.mp3");
+  fs.writeFileSync(file, "<html><script>document.title='pwned'</script></html>");
+  const { id, putStatus } = await uploadThroughApi(request, file, { contentType: "application/octet-stream" });
+  expect(putStatus).toBe(202);
   const audio = await request.get(`/api/sessions/${id}/audio`);
   expect(audio.headers()["content-type"]).toBe("application/octet-stream");
   expect(audio.headers()["x-content-type-options"]).toBe("nosniff");
-  expect(audio.headers()["content-disposition"]).toMatch(/^inline; filename="librivox.mp3"/);
+  expect(audio.headers()["content-disposition"]).toMatch(/^inline; filename="trick.mp3"/);
   expect(audio.headers()["content-security-policy"]).toContain("sandbox");
 
   const real = await uploadThroughApi(request, fixture("librivox.mp3"), { contentType: "audio/mpeg;  charset=binary" });
