@@ -15,11 +15,12 @@ export const SERVABLE_MEDIA_TYPES = new Set([
 export const OPAQUE_TYPE = "application/octet-stream";
 
 /** RFC 9110 `type/subtype` with optional parameters; null for anything else ("audio/mpeg, text/html", CR/LF, spaces). */
-const MEDIA_TYPE = /^([a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+)\s*(;\s*[a-z0-9!#$&^_.+-]+=("[^"\\\u0000-\u001f]*"|[a-z0-9!#$&^_.+-]+)\s*)*$/i;
+const MEDIA_TYPE = /^([a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+)[ \t]*(;[ \t]*[a-z0-9!#$&^_.+-]+=("[^"\\\u0000-\u001f]*"|[a-z0-9!#$&^_.+-]+)[ \t]*)*$/i;
 
 /** The bare type of a well-formed declaration ("" stays ""), or null when it is not a media type at all. */
 export function parseMediaType(declared: string): string | null {
-  const trimmed = declared.trim();
+  // Only spaces and tabs are trimmed: a CR or LF anywhere makes it no media type.
+  const trimmed = declared.replace(/^[ \t]+|[ \t]+$/g, "");
   if (trimmed === "") return "";
   const m = MEDIA_TYPE.exec(trimmed);
   return m ? m[1]!.toLowerCase() : null;
