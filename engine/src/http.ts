@@ -138,6 +138,9 @@ export function createHttpServer(store: Store, sched: Scheduler, startedAt: numb
         functions: sched.functions.size,
         signed: guard.keys.signed,
         runs: counts,
+        // what bounded history keeps flat (retention.ts)
+        memory: { rssBytes: process.memoryUsage.rss(), heapUsedBytes: process.memoryUsage().heapUsed },
+        journalBytes: store.bytes,
         ...sched.stats(),
       });
     }

@@ -3,7 +3,7 @@ import * as q from "@/db/queries";
 import { LEGACY_OWNER_COOKIE, verifyOwnerToken } from "@/lib/identity";
 import { sessionDeps } from "@/lib/sessions/deps";
 import { notifyCancelled } from "@/lib/sessions/notify";
-import { remove } from "@/lib/sessions/service";
+import { deleteSession } from "@/lib/sessions/service";
 
 /**
  * What accounts do to recordings: move them when an identity becomes another
@@ -33,7 +33,7 @@ export async function deleteAllRecordings(userId: string): Promise<number> {
   const deps = await sessionDeps();
   const ids = await q.sessionIdsOf(deps.db, userId);
   for (const id of ids) {
-    const { wasActive } = await remove(deps, id, userId);
+    const { wasActive } = await deleteSession(deps, id, userId);
     if (wasActive) await notifyCancelled(id);
   }
   return ids.length;
