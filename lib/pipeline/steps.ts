@@ -7,14 +7,15 @@ import * as q from "@/db/queries";
 import type { SessionRow } from "@/db/schema";
 import { estimateChunkBytes, encodeChunk, planChunks } from "@/lib/audio/chunks";
 import { probe } from "@/lib/audio/probe";
-import { detectSilences } from "@/lib/audio/silence";
+import { describeShortfall, findPauses, honestDuration } from "@/lib/audio/pauses";
+import { silencesBetween } from "@/lib/audio/spans";
 import type { Analyzer } from "@/lib/analysis/types";
 import { analyzeTranscript } from "@/lib/analysis/local";
 import { countWords } from "@/lib/analysis/text";
 import { blobKeys, type BlobStore } from "@/lib/storage/types";
 import type { AudioSpan, Transcriber, TranscriptSegment } from "@/lib/transcription/types";
 import { PermanentError } from "@/lib/errors";
-import { BANDS, transcribingProgress } from "./progress";
+import { BANDS, preparingProgress, transcribingProgress } from "./progress";
 
 /**
  * The work of each durable step, as plain functions of (deps, run context).
@@ -74,6 +75,7 @@ export async function prepare(deps: PipelineDeps, ctx: RunContext): Promise<Prep
       status: "processing",
       stage: "transcribing",
       progress: BANDS.preparing.to,
+      transcribing: true,
       message: `Reusing ${existing.length} prepared part(s)`,
     });
     return {
@@ -89,11 +91,28 @@ export async function prepare(deps: PipelineDeps, ctx: RunContext): Promise<Prep
   // Cutting hours of audio takes a while: a cancel stops it instead of letting it run to the end.
   const owner = watchOwnership(deps, ctx);
   const { signal } = owner;
+  const report = (progress: number, activity: string) =>
+    q.applyRunProgress(deps.db, ctx.sessionId, ctx.generation, { progress, activity }).catch(() => false);
   try {
+    await report(preparingProgress("probing", 0), "Reading the file");
     const info = await probe(audio.path);
-    const silences = await detectSilences(audio.path, { signal });
+    await report(preparingProgress("pauses", 0), "Finding pauses");
+    let lastReport = 0;
+    const found = await findPauses(audio.path, info.durationSec, {
+      signal,
+      onProgress: (sec) => {
+        // ffmpeg says where it is every second; the bar moves at most once a second too.
+        if (sec - lastReport < 1) return;
+        lastReport = sec;
+        void report(preparingProgress("pauses", sec / info.durationSec), "Finding pauses");
+      },
+    });
+    const { durationSec, announcedSec } = honestDuration(info.durationSec, found.decodedSec);
+    const { silences } = found;
     const maxSeconds = chunkSecondsFor(transcriber, deps.chunkSeconds);
-    const plan = planChunks(info.durationSec, silences, { maxSeconds });
+    const plan = planChunks(durationSec, silences, { maxSeconds });
+    let cut = 0;
+    await report(preparingProgress("cutting", 0), `Cutting part 1 of ${plan.length}`);
     // ffmpeg decodes and encodes on one core; cutting parts side by side uses the others.
     const limit = pLimit(Math.max(1, Math.min(4, os.availableParallelism())));
     const stored: q.NewChunk[] = await Promise.all(
@@ -107,6 +126,11 @@ export async function prepare(deps: PipelineDeps, ctx: RunContext): Promise<Prep
           if (size > transcriber.limits.maxBytes) {
             throw new PermanentError(`A prepared part is ${size} bytes, over the transcriber's limit of ${transcriber.limits.maxBytes}.`);
           }
+          cut++;
+          await report(
+            preparingProgress("cutting", cut / plan.length),
+            cut < plan.length ? `Cutting part ${cut + 1} of ${plan.length}` : `Cut ${plan.length} part(s)`,
+          );
           return { index: c.index, startSec: c.start, endSec: c.end, blobKey: key, sizeBytes: size };
         }),
       ),
@@ -117,11 +141,17 @@ export async function prepare(deps: PipelineDeps, ctx: RunContext): Promise<Prep
       status: "processing",
       stage: "transcribing",
       progress: BANDS.preparing.to,
-      durationSec: info.durationSec,
+      durationSec,
+      announcedDurationSec: announcedSec,
       chunksTotal: plan.length,
-      message: `Audio is ${formatDuration(info.durationSec)}; cut into ${plan.length} part(s)`,
+      activity: null,
+      transcribing: true,
+      message:
+        `Audio is ${formatDuration(durationSec)}` +
+        (announcedSec !== null ? ` (${describeShortfall(durationSec, announcedSec)})` : "") +
+        `; cut into ${plan.length} part(s)`,
     });
-    return { active: true, durationSec: info.durationSec, chunks: plan.map((c) => ({ ...c, done: false })) };
+    return { active: true, durationSec, chunks: plan.map((c) => ({ ...c, done: false })) };
   } catch (err) {
     if (signal.aborted) return { active: false };
     throw err;
@@ -164,6 +194,11 @@ export async function transcribeChunk(deps: PipelineDeps, ctx: RunContext, index
     });
   }
   const transcriber = await deps.transcriber();
+  const durationSec = row.durationSec ?? 0;
+  const toProgress = (seconds: number) => transcribingProgress(seconds, durationSec);
+  await q.markChunkStarted(deps.db, ctx.sessionId, index);
+  // Names this part among those in flight at once, before any of its audio is done.
+  await q.reportChunkProgress(deps.db, ctx.sessionId, ctx.generation, index, 0, toProgress);
   const local = await deps.store.toLocalFile(chunk.blobKey);
   // A cancelled (or superseded) run must not keep the transcriber busy: the chunk steps of
   // a run are all in flight at once and queue for the CPU, so without this a cancel would
@@ -177,18 +212,22 @@ export async function transcribeChunk(deps: PipelineDeps, ctx: RunContext, index
         durationSec: chunk.endSec - chunk.startSec,
         language: row.language ?? undefined,
         signal: owner.signal,
+        onProgress: progressReporter(deps, ctx, index, toProgress),
       });
     } catch (err) {
       if (owner.signal.aborted) return { active: false };
       throw err;
     }
+    const speechInPart = result.speech ?? (await speechOf(local.path, owner.signal));
     const segments = toGlobalTime(result.segments, chunk.startSec, chunk.endSec);
     const untranscribed = spansToGlobalTime(result.untranscribed ?? [], chunk.startSec, chunk.endSec);
-    const { chunksDone, secondsDone } = await q.saveChunkSegments(deps.db, ctx.sessionId, index, segments, untranscribed);
+    const speech = speechInPart ? spansToGlobalTime(speechInPart, chunk.startSec, chunk.endSec) : null;
+    const { chunksDone } = await q.saveChunkSegments(deps.db, ctx.sessionId, index, segments, untranscribed, speech);
+    // From every part's decoded seconds, so parts still in flight keep their share.
+    await q.reportChunkProgress(deps.db, ctx.sessionId, ctx.generation, index, chunk.endSec - chunk.startSec, toProgress);
     await q.applyRunUpdate(deps.db, ctx.sessionId, ctx.generation, {
       status: "processing",
       stage: "transcribing",
-      progress: transcribingProgress(secondsDone, row.durationSec ?? 0),
       error: null,
       message:
         `Transcribed part ${index + 1} (${chunksDone} of ${row.chunksTotal} done)` +
@@ -199,6 +238,51 @@ export async function transcribeChunk(deps: PipelineDeps, ctx: RunContext, index
     owner.dispose();
     await local.cleanup();
   }
+}
+
+/** Writes a part's progress at most once a second, one write at a time, the latest value winning. */
+function progressReporter(
+  deps: PipelineDeps,
+  ctx: RunContext,
+  index: number,
+  toProgress: (seconds: number) => number,
+  minIntervalMs = 1000,
+): (secondsDone: number) => void {
+  let last = 0;
+  let writing = false;
+  let queued: number | undefined;
+  const write = (sec: number) => {
+    writing = true;
+    last = Date.now();
+    q.reportChunkProgress(deps.db, ctx.sessionId, ctx.generation, index, sec, toProgress)
+      .catch(() => false) // progress is a courtesy: a failed write must not fail the part
+      .finally(() => {
+        writing = false;
+        if (queued !== undefined && Date.now() - last >= minIntervalMs) {
+          const next = queued;
+          queued = undefined;
+          write(next);
+        }
+      });
+  };
+  return (sec) => {
+    if (writing || Date.now() - last < minIntervalMs) {
+      queued = sec;
+      return;
+    }
+    queued = undefined;
+    write(sec);
+  };
+}
+
+/**
+ * Where people speak in a part a remote provider transcribed, for the speaking metrics,
+ * when the VAD is installed here; undefined otherwise (prepare's pauses are used).
+ */
+async function speechOf(file: string, signal: AbortSignal): Promise<AudioSpan[] | undefined> {
+  const { vadAvailable, detectSpeech } = await import("@/lib/audio/vad");
+  if (!(await vadAvailable())) return undefined;
+  return (await detectSpeech(file, { signal })).speech;
 }
 
 /** Aborts its signal as soon as the session stops belonging to this run (cancelled, retried, deleted). */
@@ -260,6 +344,10 @@ export async function merge(deps: PipelineDeps, ctx: RunContext): Promise<Inacti
   if (missing.length) throw new Error(`Parts ${missing.join(", ")} are not transcribed yet.`);
   const segments = monotonic(list.flatMap((c) => c.segments ?? []));
   const untranscribed = list.flatMap((c) => c.untranscribed ?? []);
+  // Speech the VAD heard in every part replaces prepare's rough pauses for the metrics.
+  if (list.length && list.every((c) => c.speech) && row.durationSec) {
+    await q.setSilences(deps.db, ctx.sessionId, silencesBetween(list.flatMap((c) => c.speech ?? []), row.durationSec));
+  }
   const transcriber = await deps.transcriber();
   const { text } = await q.saveTranscript(deps.db, ctx.sessionId, {
     provider: transcriber.name,

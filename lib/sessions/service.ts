@@ -7,6 +7,7 @@ import { blobKeys, UploadIncompleteError, UploadTooLargeError, type BlobBody, ty
 import { createSessionBody, isAcceptableMedia, titleFromFileName, type CreateSessionBody } from "./upload-rules";
 import { isStale, STALE_AFTER_MS } from "@/lib/operations";
 import { parseRange } from "./range";
+import { estimatesFor } from "./estimates";
 import { toSessionView, type SessionView } from "./view";
 
 /**
@@ -174,16 +175,18 @@ export async function markStartFailed(deps: Pick<SessionDeps, "db">, row: Sessio
 
 export async function sessionDetail(deps: Pick<SessionDeps, "db">, id: string, ownerId: string): Promise<SessionView> {
   const row = await requireOwned(deps, id, ownerId);
-  const [transcript, analysis, log] = await Promise.all([
+  const [transcript, analysis, log, estimates] = await Promise.all([
     q.findTranscript(deps.db, id),
     q.findAnalysis(deps.db, id),
     q.stageLogFor(deps.db, id),
+    estimatesFor(deps.db, row),
   ]);
-  return toSessionView(row, { transcript, analysis, log });
+  return toSessionView(row, { transcript, analysis, log, estimates });
 }
 
 export async function listSessions(deps: Pick<SessionDeps, "db">, ownerId: string): Promise<SessionView[]> {
-  return (await q.listOwnedSessions(deps.db, ownerId)).map((r) => toSessionView(r));
+  const rows = await q.listOwnedSessions(deps.db, ownerId);
+  return Promise.all(rows.map(async (r) => toSessionView(r, { estimates: await estimatesFor(deps.db, r) })));
 }
 
 const mb = (bytes: number) => Math.round(bytes / (1024 * 1024));
