@@ -20,20 +20,34 @@ export function formatElapsed(ms: number): string {
   return m < 60 ? `${m}m ${s % 60}s` : `${Math.floor(m / 60)}h ${m % 60}m`;
 }
 
-export const STATUS_LABEL: Record<string, string> = {
-  awaiting_upload: "Waiting for upload",
-  queued: "Queued",
-  processing: "Processing",
-  completed: "Completed",
-  failed: "Failed",
-  cancelled: "Cancelled",
-};
+/** "local:moonshine-tiny" → words a person understands. */
+export function providerLabel(id: string | null | undefined): string | null {
+  if (!id) return null;
+  if (id === "local:moonshine-tiny") return "Local model (Moonshine, English)";
+  if (id === "local") return "Local analysis";
+  const [kind, model] = id.split(":");
+  if (kind === "openai") return model ? `OpenAI (${model})` : "OpenAI";
+  if (kind === "local") return "Local model";
+  return id;
+}
 
-export const STAGE_LABEL: Record<string, string> = {
-  preparing: "Preparing audio",
-  transcribing: "Transcribing",
-  analyzing: "Analysing",
-  finalizing: "Finishing",
-};
+const RELATIVE = typeof Intl !== "undefined" ? new Intl.RelativeTimeFormat("en", { numeric: "auto" }) : null;
 
-export const ACTIVE = new Set(["awaiting_upload", "queued", "processing"]);
+/** "just now", "5 minutes ago", "yesterday", then a short date ("3 Nov", "3 Nov 2025"). */
+export function formatRelative(iso: string, now = Date.now()): string {
+  const then = Date.parse(iso);
+  const sec = Math.round((then - now) / 1000);
+  const abs = Math.abs(sec);
+  if (abs < 45) return "just now";
+  if (RELATIVE && abs < 3600) return RELATIVE.format(Math.round(sec / 60), "minute");
+  if (RELATIVE && abs < 86_400) return RELATIVE.format(Math.round(sec / 3600), "hour");
+  if (RELATIVE && abs < 7 * 86_400) return RELATIVE.format(Math.round(sec / 86_400), "day");
+  const d = new Date(then);
+  const sameYear = d.getFullYear() === new Date(now).getFullYear();
+  return d.toLocaleDateString("en-GB", { day: "numeric", month: "short", ...(sameYear ? {} : { year: "numeric" }) });
+}
+
+/** The full date and time, for a tooltip beside a relative date. */
+export function formatDateTime(iso: string): string {
+  return new Date(iso).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" });
+}

@@ -6,7 +6,8 @@ import { useEffect, useRef, useState } from "react";
 import useSWR from "swr";
 import { AnalysisPanel } from "./analysis-panel";
 import { ApiError, fetchJson, type SessionView } from "./api";
-import { ACTIVE, STAGE_LABEL, formatBytes, formatClock, formatElapsed } from "./format";
+import { isOpen, isRetryable, STAGE_LABEL, STATUS_PROGRESS_LABEL } from "@/lib/sessions/status";
+import { formatBytes, formatClock, formatElapsed } from "./format";
 import { StageTimeline } from "./stage-timeline";
 import { StatusBadge } from "./status-badge";
 import { TranscriptPanel } from "./transcript-panel";
@@ -57,12 +58,12 @@ function useTabTitle(s: SessionView | undefined) {
 
 /** A browser notification when a run this page watched ends, if the person allowed them. */
 function useDoneNotification(s: SessionView | undefined) {
-  const seen = useRef<string | undefined>(undefined);
+  const seen = useRef<SessionView["status"] | undefined>(undefined);
   useEffect(() => {
     if (!s) return;
     const was = seen.current;
     seen.current = s.status;
-    if (!was || !ACTIVE.has(was) || ACTIVE.has(s.status)) return;
+    if (!was || !isOpen(was) || isOpen(s.status)) return;
     if (typeof Notification === "undefined" || Notification.permission !== "granted") return;
     if (s.status !== "completed" && s.status !== "failed") return;
     new Notification(s.status === "completed" ? `Done: ${s.title}` : `Failed: ${s.title}`, {
@@ -89,20 +90,15 @@ function NotifyButton() {
 }
 
 function stageText(s: SessionView): string {
-  if (s.status === "processing" && s.stage) return STAGE_LABEL[s.stage] ?? s.stage;
-  if (s.status === "queued") return "Waiting for a worker";
-  if (s.status === "completed") return "Done";
-  if (s.status === "awaiting_upload") return "Waiting for the upload";
-  if (s.status === "failed") return "Stopped";
-  return "Cancelled";
+  return s.status === "processing" && s.stage ? STAGE_LABEL[s.stage] : STATUS_PROGRESS_LABEL[s.status];
 }
 
 export function SessionDetail({ id }: { id: string }) {
   const router = useRouter();
   const { data: s, error, mutate } = useSWR<SessionView, ApiError>(`/api/sessions/${id}`, fetchJson, {
-    refreshInterval: (latest) => (!latest || ACTIVE.has(latest.status) ? 2000 : 0),
+    refreshInterval: (latest) => (!latest || isOpen(latest.status) ? 2000 : 0),
   });
-  const active = s ? ACTIVE.has(s.status) : false;
+  const active = s ? isOpen(s.status) : false;
   useLiveUpdates(id, active, (v) => void mutate(v, { revalidate: false }));
   const now = useNow(active);
   useTabTitle(s);
@@ -214,7 +210,7 @@ export function SessionDetail({ id }: { id: string }) {
         {actionError && <p role="alert" className="text-sm text-red-700">{actionError}</p>}
 
         <div className="flex flex-wrap gap-3">
-          {((s.status === "failed" || s.status === "cancelled") || s.stale) && s.audioAvailable && (
+          {(isRetryable(s.status) || s.stale) && s.audioAvailable && (
             <button disabled={busy} onClick={() => void act("/retry")} className="rounded-lg bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-700 disabled:opacity-50">
               Retry
             </button>

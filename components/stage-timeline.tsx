@@ -1,11 +1,9 @@
 import type { SessionView } from "./api";
-import { STAGE_LABEL } from "./format";
-
-const ORDER = ["preparing", "transcribing", "analyzing", "finalizing"] as const;
+import { SESSION_STAGES as ORDER, STAGE_LABEL, type SessionStage } from "@/lib/sessions/status";
 
 type State = "done" | "current" | "pending" | "failed" | "skipped";
 
-function stateOf(s: SessionView, stage: (typeof ORDER)[number]): State {
+function stateOf(s: SessionView, stage: SessionStage): State {
   if (s.status === "completed") return "done";
   const reached = new Set((s.timeline ?? []).map((t) => t.stage).filter(Boolean));
   const idx = ORDER.indexOf(stage);

@@ -1,6 +1,6 @@
-import { STATUS_LABEL } from "./format";
+import { isSessionStatus, STATUS_LABEL, type SessionStatus } from "@/lib/sessions/status";
 
-const STYLE: Record<string, string> = {
+const STYLE: Record<SessionStatus, string> = {
   awaiting_upload: "bg-stone-100 text-stone-700",
   queued: "bg-amber-50 text-amber-800 ring-amber-200",
   processing: "bg-indigo-50 text-indigo-700 ring-indigo-200",
@@ -14,10 +14,10 @@ export function StatusBadge({ status }: { status: string }) {
     <span
       data-testid="status"
       data-status={status}
-      className={`inline-flex items-center gap-1.5 rounded-full px-2.5 py-0.5 text-xs font-medium ring-1 ring-inset ring-transparent ${STYLE[status] ?? ""}`}
+      className={`inline-flex items-center gap-1.5 rounded-full px-2.5 py-0.5 text-xs font-medium ring-1 ring-inset ring-transparent ${isSessionStatus(status) ? STYLE[status] : ""}`}
     >
       {status === "processing" && <span className="h-1.5 w-1.5 animate-pulse rounded-full bg-current" />}
-      {STATUS_LABEL[status] ?? status}
+      {isSessionStatus(status) ? STATUS_LABEL[status] : status}
     </span>
   );
 }

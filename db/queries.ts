@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, inArray, isNotNull, isNull, lt, sql } from "drizzle-orm";
 import type { Analysis } from "@/lib/analysis/types";
+import type { SessionStage, SessionStatus } from "@/lib/sessions/status";
 import type { AudioSpan, TranscriptSegment } from "@/lib/transcription/types";
 import type { Database } from "./client";
 import {
@@ -11,14 +12,12 @@ import {
   transcripts,
   type ChunkRow,
   type SessionRow,
-  type SessionStage,
-  type SessionStatus,
   type StageLogRow,
 } from "./schema";
 
-/** Statuses in which a run may still change the session. */
-export const ACTIVE_STATUSES: SessionStatus[] = ["queued", "processing"];
-export const FINAL_STATUSES: SessionStatus[] = ["completed", "failed", "cancelled"];
+// Which statuses mean what is the domain's rule (lib/sessions/status.ts); the
+// queries take the sets as arguments so each conditional write stays one statement.
+type Statuses = readonly SessionStatus[];
 
 export interface NewSession {
   id: string;
@@ -57,11 +56,11 @@ export async function listOwnedSessions(db: Database, ownerId: string, limit = 1
 }
 
 /** Active sessions queued before this moment: the work ahead of a session waiting in line. */
-export async function countQueuedBefore(db: Database, queuedAt: Date, exceptId: string): Promise<number> {
+export async function countQueuedBefore(db: Database, queuedAt: Date, exceptId: string, active: Statuses): Promise<number> {
   const [r] = await db
     .select({ n: sql<number>`count(*)::int` })
     .from(sessions)
-    .where(and(inArray(sessions.status, ACTIVE_STATUSES), lt(sessions.queuedAt, queuedAt), sql`${sessions.id} <> ${exceptId}`));
+    .where(and(inArray(sessions.status, active), lt(sessions.queuedAt, queuedAt), sql`${sessions.id} <> ${exceptId}`));
   return Number(r?.n ?? 0);
 }
 
@@ -113,7 +112,7 @@ export async function countByStatus(db: Database): Promise<Record<string, number
 export async function queueSession(
   db: Database,
   id: string,
-  from: SessionStatus[],
+  from: Statuses,
   patch: { audioKey?: string; message: string; /** only if the row has not changed since */ staleBefore?: Date },
 ): Promise<{ row: SessionRow; changed: boolean } | undefined> {
   return db.transaction(async (tx) => {
@@ -171,13 +170,20 @@ export interface ProgressUpdate {
 }
 
 /**
- * Applies a run's update only if the session still belongs to that run
- * (same generation, still active): a cancelled session or a superseded run
- * can never be dragged back to "processing". Returns whether it applied.
+ * Applies a run's update only if the session is still that run's (same
+ * generation, status still one of `runStatuses`): a cancelled session or a
+ * superseded run can never be dragged back to "processing". An update that
+ * leaves those statuses ends the run. Returns whether it applied.
  */
-export async function applyRunUpdate(db: Database, id: string, generation: number, u: ProgressUpdate): Promise<boolean> {
+export async function applyRunUpdate(
+  db: Database,
+  id: string,
+  generation: number,
+  runStatuses: Statuses,
+  u: ProgressUpdate,
+): Promise<boolean> {
   return db.transaction(async (tx) => {
-    const finished = FINAL_STATUSES.includes(u.status);
+    const finished = !runStatuses.includes(u.status);
     const [row] = await tx
       .update(sessions)
       .set({
@@ -197,7 +203,7 @@ export async function applyRunUpdate(db: Database, id: string, generation: numbe
         updatedAt: sql`now()`,
       })
       .where(
-        and(eq(sessions.id, id), eq(sessions.generation, generation), inArray(sessions.status, ACTIVE_STATUSES)),
+        and(eq(sessions.id, id), eq(sessions.generation, generation), inArray(sessions.status, runStatuses)),
       )
       .returning({ progress: sessions.progress, stage: sessions.stage, attempt: sessions.attempt });
     if (!row) return false;
@@ -239,13 +245,13 @@ export async function applyRunProgress(
   return rows.length > 0;
 }
 
-/** Cancels an active (or not yet uploaded) session; false when it had already ended. */
-export async function cancelSession(db: Database, id: string): Promise<boolean> {
+/** Cancels the session if its status is one of `from`; false when it was not (it had already ended). */
+export async function cancelSession(db: Database, id: string, from: Statuses): Promise<boolean> {
   return db.transaction(async (tx) => {
     const [row] = await tx
       .update(sessions)
       .set({ status: "cancelled", finishedAt: sql`now()`, updatedAt: sql`now()`, error: null })
-      .where(and(eq(sessions.id, id), inArray(sessions.status, ["awaiting_upload", ...ACTIVE_STATUSES])))
+      .where(and(eq(sessions.id, id), inArray(sessions.status, from)))
       .returning({ stage: sessions.stage, progress: sessions.progress, attempt: sessions.attempt });
     if (!row) return false;
     await tx.insert(stageLog).values({ sessionId: id, status: "cancelled", ...row, message: "Cancelled by the person" });

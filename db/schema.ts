@@ -1,4 +1,3 @@
-import { sql } from "drizzle-orm";
 import {
   bigint,
   boolean,
@@ -13,20 +12,8 @@ import {
   timestamp,
 } from "drizzle-orm/pg-core";
 import type { Insights, SpeechMetrics } from "@/lib/analysis/types";
+import type { SessionStage, SessionStatus } from "@/lib/sessions/status";
 import type { AudioSpan, TranscriptSegment } from "@/lib/transcription/types";
-
-export const SESSION_STATUSES = [
-  "awaiting_upload",
-  "queued",
-  "processing",
-  "completed",
-  "failed",
-  "cancelled",
-] as const;
-export type SessionStatus = (typeof SESSION_STATUSES)[number];
-
-export const SESSION_STAGES = ["preparing", "transcribing", "analyzing", "finalizing"] as const;
-export type SessionStage = (typeof SESSION_STAGES)[number];
 
 const timestamps = {
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
@@ -66,6 +53,8 @@ export const sessions = pgTable(
     transcriber: text("transcriber"),
     /** Pauses ffmpeg found while preparing; the analysis measures speaking time from them. */
     silences: jsonb("silences").$type<{ start: number; end: number }[]>(),
+    /** Names the person gave the transcript's speaker labels ("A" → "Maria"). */
+    speakerNames: jsonb("speaker_names").$type<Record<string, string>>().notNull().default({}),
     queuedAt: timestamp("queued_at", { withTimezone: true }),
     startedAt: timestamp("started_at", { withTimezone: true }),
     /** When this run began transcribing: the ETA is the rate measured since. */
@@ -165,4 +154,3 @@ export const schema = { sessions, stageLog, chunks, transcripts, transcriptSegme
 export type SessionRow = typeof sessions.$inferSelect;
 export type StageLogRow = typeof stageLog.$inferSelect;
 export type ChunkRow = typeof chunks.$inferSelect;
-export const nowSql = sql`now()`;

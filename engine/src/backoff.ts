@@ -1,6 +1,8 @@
 export interface BackoffOptions {
   backoffBaseMs: number;
   backoffMaxMs: number;
+  /** When set, every retry waits this long instead (the dev server's --retry-interval, for tests). */
+  retryIntervalMs?: number;
 }
 
 /**
@@ -15,6 +17,7 @@ export function backoffMs(opts: BackoffOptions, attempt: number, headers?: Recor
     const at = Date.parse(ra);
     if (!Number.isNaN(at)) return Math.max(0, at - Date.now());
   }
+  if (opts.retryIntervalMs) return opts.retryIntervalMs;
   const base = opts.backoffBaseMs * 2 ** attempt;
   const jitter = base * (0.75 + Math.random() * 0.5);
   return Math.min(opts.backoffMaxMs, Math.round(jitter));

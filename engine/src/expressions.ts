@@ -1,7 +1,8 @@
 /**
  * The subset of CEL the SDK generates (and that people commonly write):
  *   event.data.function_id == 'x'      async.data.id == event.data.id
- * with == != < <= > >= && || ! ( ), string / number / bool / null literals and dotted paths.
+ * with == != < <= > >= && || ! ( ), + - * / %, the ternary `c ? a : b` (priority expressions such
+ * as "event.data.plan == 'pro' ? 120 : 0"), string / number / bool / null literals and dotted paths.
  */
 type Tok = { k: "id" | "str" | "num" | "op"; v: string };
 
@@ -25,8 +26,8 @@ function tokenize(src: string): Tok[] {
     }
     const two = src.slice(i, i + 2);
     if (["==", "!=", "<=", ">=", "&&", "||"].includes(two)) { out.push({ k: "op", v: two }); i += 2; continue; }
-    if ("<>!()".includes(c)) { out.push({ k: "op", v: c }); i++; continue; }
-    const num = /^-?\d+(\.\d+)?/.exec(src.slice(i));
+    if ("<>!()+-*/%?:".includes(c)) { out.push({ k: "op", v: c }); i++; continue; }
+    const num = /^\d+(\.\d+)?/.exec(src.slice(i));
     if (num) { out.push({ k: "num", v: num[0] }); i += num[0].length; continue; }
     const id = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*|\[(?:'[^']*'|"[^"]*"|\d+)\])*/.exec(src.slice(i));
     if (id) { out.push({ k: "id", v: id[0] }); i += id[0].length; continue; }
@@ -39,6 +40,8 @@ type Node =
   | { t: "lit"; v: unknown }
   | { t: "path"; p: string[] }
   | { t: "not"; e: Node }
+  | { t: "neg"; e: Node }
+  | { t: "cond"; c: Node; a: Node; b: Node }
   | { t: "bin"; op: string; l: Node; r: Node };
 
 function splitPath(s: string): string[] {
@@ -61,11 +64,12 @@ function parse(src: string): Node {
     const t = toks[pos++];
     if (!t) throw new Error("unexpected end");
     if (t.k === "op" && t.v === "(") {
-      const e = or();
+      const e = cond();
       if (!eat(")")) throw new Error("missing )");
       return e;
     }
     if (t.k === "op" && t.v === "!") return { t: "not", e: primary() };
+    if (t.k === "op" && t.v === "-") return { t: "neg", e: primary() };
     if (t.k === "str") return { t: "lit", v: t.v };
     if (t.k === "num") return { t: "lit", v: Number(t.v) };
     if (t.k === "id") {
@@ -76,16 +80,19 @@ function parse(src: string): Node {
     }
     throw new Error(`unexpected '${t.v}'`);
   };
-  const cmp = (): Node => {
-    let l = primary();
+  const binary = (ops: string[], next: () => Node) => (): Node => {
+    let l = next();
     for (;;) {
       const t = peek();
-      if (t?.k === "op" && ["==", "!=", "<", "<=", ">", ">="].includes(t.v)) {
+      if (t?.k === "op" && ops.includes(t.v)) {
         pos++;
-        l = { t: "bin", op: t.v, l, r: primary() };
+        l = { t: "bin", op: t.v, l, r: next() };
       } else return l;
     }
   };
+  const mul = binary(["*", "/", "%"], primary);
+  const add = binary(["+", "-"], mul);
+  const cmp = binary(["==", "!=", "<", "<=", ">", ">="], add);
   const and = (): Node => {
     let l = cmp();
     while (eat("&&")) l = { t: "bin", op: "&&", l, r: cmp() };
@@ -96,7 +103,14 @@ function parse(src: string): Node {
     while (eat("||")) l = { t: "bin", op: "||", l, r: and() };
     return l;
   };
-  const e = or();
+  const cond = (): Node => {
+    const c = or();
+    if (!eat("?")) return c;
+    const a = cond();
+    if (!eat(":")) throw new Error("missing : in a ? b : c");
+    return { t: "cond", c, a, b: cond() };
+  };
+  const e = cond();
   if (pos !== toks.length) throw new Error(`unexpected '${toks[pos]!.v}'`);
   return e;
 }
@@ -113,6 +127,8 @@ function evalNode(n: Node, vars: Record<string, unknown>): unknown {
       return cur;
     }
     case "not": return !evalNode(n.e, vars);
+    case "neg": return -(evalNode(n.e, vars) as number);
+    case "cond": return evalNode(n.c, vars) ? evalNode(n.a, vars) : evalNode(n.b, vars);
     case "bin": {
       if (n.op === "&&") return Boolean(evalNode(n.l, vars)) && Boolean(evalNode(n.r, vars));
       if (n.op === "||") return Boolean(evalNode(n.l, vars)) || Boolean(evalNode(n.r, vars));
@@ -125,6 +141,11 @@ function evalNode(n: Node, vars: Record<string, unknown>): unknown {
         case "<=": return (l as number) <= (r as number);
         case ">": return (l as number) > (r as number);
         case ">=": return (l as number) >= (r as number);
+        case "+": return typeof l === "string" || typeof r === "string" ? `${l ?? ""}${r ?? ""}` : (l as number) + (r as number);
+        case "-": return (l as number) - (r as number);
+        case "*": return (l as number) * (r as number);
+        case "/": return (l as number) / (r as number);
+        case "%": return (l as number) % (r as number);
       }
     }
   }

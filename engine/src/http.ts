@@ -1,5 +1,6 @@
 import http from "node:http";
 import { dashboardHtml } from "./dashboard.js";
+import { checkRequest, type GuardOptions } from "./guard.js";
 import type { Scheduler } from "./scheduler.js";
 import type { Store } from "./store.js";
 import type { RunRec, StepRec } from "./types.js";
@@ -72,6 +73,8 @@ export function runSummary(store: Store, run: RunRec) {
     errors: (run.errors ?? []).map((e) => ({ attempt: e.attempt, at: new Date(e.at).toISOString(), error: e.error })),
     parentRunId: run.parentRunId ?? null,
     rerunOf: run.rerunOf ?? null,
+    /** What skipped or cancelled it. */
+    reason: run.skipReason ?? run.cancelReason ?? null,
   };
 }
 
@@ -96,7 +99,7 @@ function stepView(s: StepRec) {
   };
 }
 
-export function createHttpServer(store: Store, sched: Scheduler, startedAt: number): http.Server {
+export function createHttpServer(store: Store, sched: Scheduler, startedAt: number, guard: GuardOptions): http.Server {
   const parseEvents = (text: string): Array<Record<string, unknown>> => {
     let body: unknown;
     try {
@@ -118,6 +121,8 @@ export function createHttpServer(store: Store, sched: Scheduler, startedAt: numb
     const p = url.pathname.replace(/\/+$/, "") || "/";
     const m = req.method ?? "GET";
     let match: RegExpExecArray | null;
+    const refused = checkRequest(req, m, p, guard);
+    if (refused) throw new HttpError(refused.status, refused.message);
 
     if (m === "GET" && p === "/") {
       res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
@@ -131,6 +136,7 @@ export function createHttpServer(store: Store, sched: Scheduler, startedAt: numb
         status: "ok",
         uptimeMs: Date.now() - startedAt,
         functions: sched.functions.size,
+        signed: guard.keys.signed,
         runs: counts,
         ...sched.stats(),
       });
@@ -143,7 +149,8 @@ export function createHttpServer(store: Store, sched: Scheduler, startedAt: numb
     if (m === "POST" && p === "/fn/register") {
       const body = JSON.parse(await readBody(req)) as { url?: string; appName?: string; functions?: unknown[] };
       if (!body.url || !Array.isArray(body.functions)) throw new HttpError(400, "expected {url, functions}");
-      sched.register(body.url, body.appName ?? "app", body.functions);
+      const out = await sched.register(body.url, body.appName ?? "app", body.functions);
+      if (!out.ok) return send(res, out.status, { ok: false, error: out.message, status: out.status });
       return send(res, 200, { ok: true, modified: true });
     }
     if (m === "GET" && p === "/dev") {

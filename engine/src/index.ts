@@ -3,6 +3,7 @@ import path from "node:path";
 import { configSchema, type EngineConfig, type EngineOptions } from "./config.js";
 import { createHttpServer } from "./http.js";
 import { Scheduler } from "./scheduler.js";
+import { Keys } from "./signing.js";
 import { Store } from "./store.js";
 import { type Logger, makeLogger } from "./util.js";
 
@@ -22,6 +23,7 @@ export async function startEngine(options: EngineOptions & { log?: Logger } = {}
   const { log: customLog, ...rest } = options;
   const config = configSchema.parse(rest);
   const log = customLog ?? makeLogger(config.quiet);
+  const keys = new Keys(config.signingKey, config.signingKeyFallback, config.eventKey);
   const store = new Store(path.resolve(config.dataDir));
   store.open();
   const scheduler = new Scheduler(store, {
@@ -30,10 +32,12 @@ export async function startEngine(options: EngineOptions & { log?: Logger } = {}
     pollIntervalMs: config.pollIntervalMs,
     backoffBaseMs: config.backoffBaseMs,
     backoffMaxMs: config.backoffMaxMs,
+    retryIntervalMs: Math.round(config.retryInterval * 1000),
     maxInFlight: config.maxInFlight,
     log,
+    keys,
   });
-  const server = createHttpServer(store, scheduler, Date.now());
+  const server = createHttpServer(store, scheduler, Date.now(), { keys, host: config.host, allowedHosts: config.allowedHosts });
   server.keepAliveTimeout = 5_000;
   try {
     await new Promise<void>((resolve, reject) => {

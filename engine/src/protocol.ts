@@ -1,12 +1,19 @@
 import { Agent, request } from "undici";
+import { checkCron } from "./cron.js";
 import { checkExpression } from "./expressions.js";
+import { FLOW_KEYS, parseFlow } from "./flow/parse.js";
+import { canonicalJson, type Keys, SIGNATURE_HEADER, signText, verifyText } from "./signing.js";
 import type { CancelOn, Concurrency, FnConfig, Trigger } from "./types.js";
+import { parseWhen } from "./util.js";
 
 /** HTTP client for the SDK's serve endpoint: no timeout shorter than the step limit (Node's fetch stops at 300 s). */
 export class SdkClient {
   private readonly agent: Agent;
 
-  constructor(private readonly maxStepMs: number) {
+  constructor(
+    private readonly maxStepMs: number,
+    private readonly keys?: Keys,
+  ) {
     this.agent = new Agent({
       headersTimeout: maxStepMs,
       bodyTimeout: maxStepMs,
@@ -17,19 +24,27 @@ export class SdkClient {
   }
 
   async call(url: string, method: "POST" | "PUT" | "GET", body: unknown, headers: Record<string, string> = {}): Promise<SdkReply> {
+    const signing = this.keys?.signingKey;
+    // Signed: the exact canonical text the SDK will re-derive from the parsed body, and its signature.
+    const text = body === undefined ? undefined : signing ? canonicalJson(body) : JSON.stringify(body);
+    const auth: Record<string, string> = signing ? { [SIGNATURE_HEADER]: signText(signing, text ?? "") } : {};
     try {
       const res = await request(url, {
         method,
         dispatcher: this.agent,
-        headers: { "content-type": "application/json", "x-inngest-server-kind": "dev", ...headers },
-        body: body === undefined ? undefined : JSON.stringify(body),
+        headers: { "content-type": "application/json", "x-inngest-server-kind": signing ? "cloud" : "dev", ...auth, ...headers },
+        body: text,
         signal: AbortSignal.timeout(this.maxStepMs + 1_000),
       });
-      const text = await res.body.text();
+      const replyText = await res.body.text();
       const h: Record<string, string> = {};
       for (const [k, v] of Object.entries(res.headers)) if (typeof v === "string") h[k.toLowerCase()] = v;
       else if (Array.isArray(v)) h[k.toLowerCase()] = v.join(", ");
-      return { kind: "http", status: res.statusCode, headers: h, text, fromSdk: "x-inngest-sdk" in h };
+      // A signed reply must verify: a bad signature means it is not from the app's SDK.
+      const sig = h[SIGNATURE_HEADER];
+      const badSig = this.keys?.signed && sig ? verifyText(this.keys.signingKeys, sig, replyText) : undefined;
+      if (badSig) return { kind: "http", status: res.statusCode, headers: h, text: replyText, fromSdk: false, badSignature: badSig };
+      return { kind: "http", status: res.statusCode, headers: h, text: replyText, fromSdk: "x-inngest-sdk" in h, signed: !!sig };
     } catch (e) {
       const err = e as Error & { code?: string; cause?: { code?: string } };
       const code = err.code ?? err.cause?.code ?? err.name;
@@ -46,7 +61,7 @@ export class SdkClient {
 }
 
 export type SdkReply =
-  | { kind: "http"; status: number; headers: Record<string, string>; text: string; fromSdk: boolean }
+  | { kind: "http"; status: number; headers: Record<string, string>; text: string; fromSdk: boolean; signed?: boolean; badSignature?: string }
   | { kind: "transport"; error: string }
   | { kind: "timeout"; error: string };
 
@@ -78,16 +93,8 @@ export function stepUrl(fnUrl: string, stepId: string): string {
 }
 
 /** Config keys of a function the engine honours or can safely ignore. */
-const KNOWN = new Set(["id", "name", "triggers", "steps", "concurrency", "cancel", "retries"]);
+const KNOWN = new Set(["id", "name", "triggers", "steps", "concurrency", "cancel", "retries", "priority", ...FLOW_KEYS]);
 const UNSUPPORTED_NOTES: Record<string, string> = {
-  batchEvents: "event batching",
-  debounce: "debounce",
-  throttle: "throttle",
-  rateLimit: "rate limit",
-  priority: "priority",
-  idempotency: "idempotency key",
-  timeouts: "timeouts",
-  singleton: "singleton",
   checkpointing: "checkpointing",
 };
 
@@ -102,7 +109,8 @@ export function parseFunctions(appId: string, raw: unknown[]): FnConfig[] {
     const warnings: string[] = [];
     const triggers: Trigger[] = [];
     for (const t of (f.triggers ?? []) as Trigger[]) {
-      if (t.cron) warnings.push(`cron trigger "${t.cron}" is not scheduled by this engine`);
+      const badCron = t.cron ? checkCron(t.cron) : undefined;
+      if (badCron) warnings.push(badCron);
       const bad = checkExpression(t.expression);
       if (bad) warnings.push(`trigger ${bad}`);
       triggers.push(t);
@@ -121,12 +129,16 @@ export function parseFunctions(appId: string, raw: unknown[]): FnConfig[] {
     for (const x of cancel) {
       const bad = checkExpression(x.if);
       if (bad) warnings.push(`cancelOn ${bad}`);
-      if (x.timeout) warnings.push("cancelOn timeout is ignored");
+      if (x.timeout && parseWhen(x.timeout, 0) === undefined) warnings.push(`cancelOn timeout "${x.timeout}" is not a duration (ignored)`);
     }
     for (const k of Object.keys(f)) {
       if (KNOWN.has(k) || f[k] === undefined || f[k] === null) continue;
       warnings.push(`${UNSUPPORTED_NOTES[k] ?? k} is not implemented (ignored)`);
     }
+    const priority = f.priority as { run?: string } | undefined;
+    const badPriority = checkExpression(priority?.run);
+    if (badPriority) warnings.push(`priority ${badPriority}`);
+    const flow = parseFlow(f, warnings);
     const attempts = step?.retries?.attempts;
     out.push({
       id,
@@ -137,6 +149,8 @@ export function parseFunctions(appId: string, raw: unknown[]): FnConfig[] {
       concurrency,
       cancel,
       retries: typeof attempts === "number" && attempts >= 0 ? attempts : 4,
+      ...(priority?.run ? { priority: { run: priority.run } } : {}),
+      ...flow,
       warnings,
     });
   }

@@ -7,8 +7,8 @@ export interface WorkItem {
   stepId: string;
   attempt: number;
   transportFailures: number;
-  /** Queue order: older runs first (so started runs finish before new ones start), then FIFO. */
-  rank?: string;
+  /** Queue order: by score (the run's creation time, moved by its priority), then FIFO. */
+  score?: number;
   seq?: number;
 }
 
@@ -16,7 +16,7 @@ export interface WorkItem {
 export type Admission =
   | { kind: "drop" } // the run is gone or finished
   | { kind: "wait" } // not runnable yet (e.g. its function is not synced): stays queued
-  | { kind: "go"; fn: FnConfig; run: RunRec };
+  | { kind: "go"; fn: FnConfig; run: RunRec; gate?: () => number | undefined };
 
 interface Bucket {
   key: string;
@@ -39,19 +39,20 @@ export class ReadyQueue {
     private readonly maxInFlight: number,
     private readonly admit: (item: WorkItem) => Admission,
     private readonly dispatch: (fn: FnConfig, run: RunRec, item: WorkItem) => Promise<void>,
+    /** The score of a run's items: older runs first, so started runs finish before new ones start. */
+    private readonly scoreOf: (runId: string) => number,
   ) {}
 
   enqueue(item: WorkItem): void {
     if (this.stopped) return;
-    item.rank = item.runId; // run ids are ULIDs: sortable by creation, monotonic within a millisecond
+    item.score = this.scoreOf(item.runId);
     item.seq = ++this.seq;
-    // binary insertion by (rank, seq)
+    // binary insertion by (score, run id: ULIDs sort by creation, seq)
     let lo = 0;
     let hi = this.ready.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      const m = this.ready[mid]!;
-      if (m.rank! < item.rank || (m.rank === item.rank && m.seq! < item.seq)) lo = mid + 1;
+      if (before(this.ready[mid]!, item)) lo = mid + 1;
       else hi = mid;
     }
     this.ready.splice(lo, 0, item);
@@ -86,6 +87,13 @@ export class ReadyQueue {
           i++;
           continue;
         }
+        // A gate (throttle) is asked last, once a slot is free, because asking counts the start.
+        const until = a.gate?.();
+        if (until !== undefined) {
+          this.wakeAt(until);
+          i++;
+          continue;
+        }
         this.ready.splice(i, 1);
         for (const b of buckets) this.inFlightByBucket.set(b.key, (this.inFlightByBucket.get(b.key) ?? 0) + 1);
         this.inFlight++;
@@ -104,14 +112,34 @@ export class ReadyQueue {
     }
   }
 
+  private wake: { at: number; timer: NodeJS.Timeout } | undefined;
+
+  /** Pump again at `at` (the earliest of the times asked for). */
+  private wakeAt(at: number): void {
+    if (this.wake && this.wake.at <= at) return;
+    if (this.wake) clearTimeout(this.wake.timer);
+    const timer = setTimeout(() => {
+      this.wake = undefined;
+      this.pump();
+    }, Math.max(1, at - Date.now()));
+    this.wake = { at, timer };
+  }
+
   stop(): void {
     this.stopped = true;
+    if (this.wake) clearTimeout(this.wake.timer);
   }
 
   /** Number of executing SDK requests (for tests and the dashboard). */
   stats(): { inFlight: number; ready: number; buckets: Record<string, number> } {
     return { inFlight: this.inFlight, ready: this.ready.length, buckets: Object.fromEntries(this.inFlightByBucket) };
   }
+}
+
+function before(a: WorkItem, b: WorkItem): boolean {
+  if (a.score !== b.score) return a.score! < b.score!;
+  if (a.runId !== b.runId) return a.runId < b.runId;
+  return a.seq! < b.seq!;
 }
 
 function bucketsOf(fn: FnConfig, run: RunRec): Bucket[] {

@@ -11,7 +11,8 @@ type Rec =
   | { t: "ev"; ev: EventRec }
   | { t: "run"; run: RunRec }
   | { t: "step"; runId: string; step: StepRec }
-  | { t: "fns"; appUrl: string; fns: FnConfig[] };
+  | { t: "fns"; appUrl: string; fns: FnConfig[] }
+  | { t: "mark"; key: string; value?: unknown };
 
 const openDirs = new Set<string>();
 
@@ -22,6 +23,9 @@ export class Store {
   readonly runs = new Map<string, RunRec>();
   readonly steps = new Map<string, Map<string, StepRec>>();
   readonly apps = new Map<string, FnConfig[]>();
+  /** Small durable state of the flow-control modules (a cron's last tick, …), by key; an object
+   * value with a numeric `expiresAt` is dropped at compaction once that time has passed. */
+  readonly marks = new Map<string, unknown>();
   private fd = -1;
   private syncTimer: NodeJS.Timeout | undefined;
   private readonly file: string;
@@ -88,6 +92,10 @@ export class Store {
       case "fns":
         this.apps.set(rec.appUrl, rec.fns);
         break;
+      case "mark":
+        if (rec.value === undefined) this.marks.delete(rec.key);
+        else this.marks.set(rec.key, rec.value);
+        break;
     }
   }
 
@@ -102,6 +110,14 @@ export class Store {
       lines.length = 0;
     };
     for (const [appUrl, fns] of this.apps) lines.push(JSON.stringify({ t: "fns", appUrl, fns }) + "\n");
+    for (const [key, value] of this.marks) {
+      const exp = (value as { expiresAt?: unknown } | null)?.expiresAt;
+      if (typeof exp === "number" && exp < now) {
+        this.marks.delete(key); // e.g. a rate limit's state once it no longer limits anything
+        continue;
+      }
+      lines.push(JSON.stringify({ t: "mark", key, value }) + "\n");
+    }
     for (const ev of this.events.values()) {
       // Keep events referenced by nothing only inside the dedupe window (bounded growth).
       if (now - ev.receivedAt > DEDUPE_WINDOW_MS * 7) {
@@ -155,6 +171,15 @@ export class Store {
   putApp(appUrl: string, fns: FnConfig[]): void {
     this.apps.set(appUrl, fns);
     this.append({ t: "fns", appUrl, fns });
+  }
+
+  /** Set (or, with undefined, delete) a mark. */
+  putMark(key: string, value: unknown): void {
+    if (value === undefined) {
+      if (!this.marks.has(key)) return;
+      this.marks.delete(key);
+    } else this.marks.set(key, value);
+    this.append({ t: "mark", key, value });
   }
 
   stepsOf(runId: string): Map<string, StepRec> {

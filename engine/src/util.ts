@@ -45,6 +45,14 @@ const UNITS: Record<string, number> = {
 export function parseWhen(value: unknown, from = Date.now()): number | undefined {
   if (typeof value === "number") return from + value;
   if (typeof value !== "string" || value === "") return undefined;
+  const ms = parseDurationMs(value);
+  if (ms !== undefined) return from + ms;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : date;
+}
+
+/** A compact duration ("1h30m", "2s", "500ms") in ms, or undefined when it cannot be read. */
+export function parseDurationMs(value: string): number | undefined {
   const re = /(\d+(?:\.\d+)?)\s*(ms|y|w|d|h|m|s)/gy;
   let total = 0;
   let matched = 0;
@@ -53,9 +61,7 @@ export function parseWhen(value: unknown, from = Date.now()): number | undefined
     total += Number(m[1]) * UNITS[m[2]!]!;
     matched = re.lastIndex;
   }
-  if (matched === value.length && matched > 0) return from + total;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : date;
+  return matched === value.length && matched > 0 ? total : undefined;
 }
 
 export function fmtMs(ms: number): string {

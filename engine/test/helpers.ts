@@ -34,8 +34,16 @@ export async function startApp(
   enginePort: number,
   define: (inngest: Inngest) => unknown[],
   appPort = 0,
-): Promise<{ url: string; inngest: Inngest; close(): Promise<void> }> {
-  const inngest = new Inngest({ id: appId, isDev: true, baseUrl: `http://127.0.0.1:${enginePort}`, logger: silentLogger });
+  /** Cloud mode (signed requests only) instead of dev mode. */
+  cloud?: { signingKey: string; eventKey: string },
+): Promise<{ url: string; inngest: Inngest; server: http.Server; close(): Promise<void> }> {
+  const inngest = new Inngest({
+    id: appId,
+    isDev: !cloud,
+    baseUrl: `http://127.0.0.1:${enginePort}`,
+    logger: silentLogger,
+    ...(cloud ? { signingKey: cloud.signingKey, eventKey: cloud.eventKey } : {}),
+  });
   const functions = define(inngest);
   const server = http.createServer(serve({ client: inngest, functions: functions as never }));
   await new Promise<void>((r) => server.listen(appPort, "127.0.0.1", () => r()));
@@ -43,6 +51,7 @@ export async function startApp(
   return {
     url: `http://127.0.0.1:${port}/api/inngest`,
     inngest,
+    server,
     close: () =>
       new Promise<void>((r) => {
         server.close(() => r());
@@ -55,7 +64,10 @@ const noop = () => {};
 export const silentLogger = { info: noop, warn: noop, error: noop, debug: noop };
 
 export async function api<T = any>(base: string, p: string, init?: RequestInit): Promise<T> {
-  const res = await fetch(base + p, init);
+  // The engine takes state-changing requests as JSON only.
+  const headers = new Headers(init?.headers);
+  if (init?.method && init.method !== "GET" && !headers.has("content-type")) headers.set("content-type", "application/json");
+  const res = await fetch(base + p, { ...init, headers });
   const text = await res.text();
   if (!res.ok) throw new Error(`${init?.method ?? "GET"} ${p} -> ${res.status}: ${text}`);
   return JSON.parse(text) as T;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseArgs } from "../src/config.js";
 import { checkExpression, evaluate, evaluateValue, nameMatches } from "../src/expressions.js";
+import { backoffMs } from "../src/backoff.js";
 import { parseWhen, ulid } from "../src/util.js";
 
 describe("expressions (the CEL subset the SDK generates)", () => {
@@ -60,10 +61,87 @@ describe("configuration", () => {
     expect(c.appUrls).toEqual(["http://a/api/inngest", "http://b/api/inngest"]);
     expect(c.backoffBaseMs).toBe(5);
     expect(parseArgs([], { INNGEST_ENGINE_APP_URLS: "http://x/api/inngest,http://y/api/inngest" }).appUrls).toHaveLength(2);
+    expect(parseArgs(["--retry-interval", "0.1"], {}).retryInterval).toBe(0.1);
+    expect(parseArgs([], {}).retryInterval).toBe(0);
+  });
+  it("--retry-interval replaces the exponential backoff, retry-after still wins", () => {
+    const opts = { backoffBaseMs: 1000, backoffMaxMs: 60_000, retryIntervalMs: 100 };
+    expect([0, 3, 8].map((a) => backoffMs(opts, a))).toEqual([100, 100, 100]);
+    expect(backoffMs(opts, 0, { "retry-after": "2" })).toBe(2000);
+    expect(backoffMs({ ...opts, retryIntervalMs: 0 }, 3)).toBeGreaterThan(5000);
   });
   it("rejects bad values with a readable message", () => {
     expect(() => parseArgs(["--port", "-3"], {})).toThrow(/port/);
     expect(() => parseArgs(["--app-url", "not a url"], {})).toThrow(/appUrls/);
     expect(() => parseArgs(["--what"], {})).toThrow(/unknown option/);
+    expect(() => parseArgs(["--retry-interval", "-1"], {})).toThrow(/retryInterval/);
+  });
+});
+
+describe("cron expressions (robfig/cron v3 syntax)", async () => {
+  const { parseCron, checkCron } = await import("../src/cron.js");
+  const at = (iso: string) => Date.parse(iso);
+  it("reads 5 fields, descriptors, @every and a TZ=/CRON_TZ= prefix", () => {
+    expect(parseCron("0 3 * * *").next(at("2026-12-01T12:00:00Z"))).toBe(at("2026-12-02T03:00:00Z"));
+    // Paris is UTC+1 in winter, UTC+2 in summer
+    expect(parseCron("TZ=Europe/Paris 0 3 * * *").next(at("2026-12-01T12:00:00Z"))).toBe(at("2026-12-02T02:00:00Z"));
+    expect(parseCron("CRON_TZ=Europe/Paris 0 3 * * *").next(at("2026-07-01T12:00:00Z"))).toBe(at("2026-07-02T01:00:00Z"));
+    expect(parseCron("@hourly").next(at("2026-12-01T12:30:00Z"))).toBe(at("2026-12-01T13:00:00Z"));
+    expect(parseCron("@midnight").next(at("2026-12-01T12:30:00Z"))).toBe(at("2026-12-02T00:00:00Z"));
+    expect(parseCron("0 9 * * MON").next(at("2026-12-01T00:00:00Z"))).toBe(at("2026-12-07T09:00:00Z"));
+    expect(parseCron("@every 90s").next(at("2026-12-01T00:00:00Z"))).toBe(at("2026-12-01T00:01:30Z"));
+    expect(parseCron("*/15 * * * *").latest(at("2026-12-01T00:00:00Z"), at("2026-12-01T00:40:00Z"))).toBe(at("2026-12-01T00:30:00Z"));
+    expect(parseCron("*/15 * * * *").latest(at("2026-12-01T00:31:00Z"), at("2026-12-01T00:40:00Z"))).toBeUndefined();
+  });
+  it("explains what it cannot read", () => {
+    expect(checkCron("0 3 * * *")).toBeUndefined();
+    expect(checkCron("61 * * * *")).toMatch(/cannot be read/);
+    expect(checkCron("* * * * * *")).toMatch(/cannot be read/); // robfig's standard parser has no seconds
+    expect(checkCron("TZ=Nowhere/Atall 0 3 * * *")).toMatch(/cannot be read/);
+    expect(checkCron("@fortnightly")).toMatch(/unknown descriptor/);
+  });
+});
+
+describe("priority.run and the expressions it uses", async () => {
+  const { priorityOf } = await import("../src/flow/priority.js");
+  const fn = (run: string) => ({ id: "a-f", name: "f", appId: "a", url: "", triggers: [], concurrency: [], cancel: [], retries: 0, warnings: [], priority: { run } });
+  const ev = (data: Record<string, unknown>) => ({ id: "e", name: "x", data, ts: 0, receivedAt: 0 });
+  it("evaluates to seconds, clamped to ±12 h; anything else is 0", () => {
+    expect(priorityOf(fn("event.data.plan == 'pro' ? 120 : 0"), ev({ plan: "pro" }))).toBe(120);
+    expect(priorityOf(fn("event.data.plan == 'pro' ? 120 : 0"), ev({ plan: "free" }))).toBe(0);
+    expect(priorityOf(fn("event.data.minutes * 60"), ev({ minutes: 2 }))).toBe(120);
+    expect(priorityOf(fn("event.data.p"), ev({ p: 10_000_000 }))).toBe(43_200);
+    expect(priorityOf(fn("-event.data.p"), ev({ p: 10_000_000 }))).toBe(-43_200);
+    expect(priorityOf(fn("event.data.missing"), ev({}))).toBe(0);
+    expect(priorityOf(fn("event.data.name"), ev({ name: "x" }))).toBe(0);
+  });
+  it("reads arithmetic, string concatenation and nested ternaries", () => {
+    const vars = { event: { data: { a: "x", n: 3 } } };
+    expect(evaluateValue("event.data.a + '-' + event.data.n", vars)).toBe("x-3");
+    expect(evaluateValue("event.data.n > 5 ? 1 : event.data.n > 2 ? 2 : 3", vars)).toBe(2);
+    expect(evaluateValue("(event.data.n - 1) * 2 % 3", vars)).toBe(1);
+    expect(evaluate("event.data.n - 1 == 2", vars)).toBe(true);
+    expect(checkExpression("a ? b")).toMatch(/missing :/);
+  });
+});
+
+describe("GCRA (throttle and rate limits)", async () => {
+  const { gcra } = await import("../src/flow/gcra.js");
+  it("spaces requests by the emission interval, allowing the tolerance ahead", () => {
+    // 1 per second, no burst
+    let r = gcra(undefined, 0, 1000, 0);
+    expect(r.allowed).toBe(true);
+    r = gcra(r.tat, 10, 1000, 0);
+    expect(r).toMatchObject({ allowed: false, retryAt: 1000 });
+    expect(gcra(1000, 1000, 1000, 0).allowed).toBe(true);
+    // 3 per minute as a rate limit: three at once, then one every 20 s
+    let tat: number | undefined;
+    const got = [0, 0, 0, 0].map(() => {
+      const x = gcra(tat, 0, 20_000, 40_000);
+      if (x.allowed) tat = x.tat;
+      return x.allowed;
+    });
+    expect(got).toEqual([true, true, true, false]);
+    expect(gcra(tat, 20_000, 20_000, 40_000).allowed).toBe(true);
   });
 });

@@ -2,31 +2,23 @@ import { NonRetriableError, RetryAfterError } from "inngest";
 import { config } from "@/lib/config";
 import { errorMessage, PermanentError, TransientError } from "@/lib/errors";
 import * as steps from "@/lib/pipeline/steps";
+import { recordFailedAttempt } from "@/lib/pipeline/attempts";
 import { pipelineDeps } from "@/lib/pipeline/deps";
-import { applyRunUpdate } from "@/db/queries";
 import { inngest } from "../client";
 import { sessionCancelled, sessionUploaded, sessionUploadedData } from "../events";
 
 type Retries = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13 | 14 | 15 | 16 | 17 | 18 | 19 | 20;
 
 /**
- * Runs one step body, records a failed attempt in the session's stage log
- * (the person sees "attempt 2 failed: …, retrying"), and translates domain
- * errors into the SDK's retry semantics.
+ * Runs one step body, has a failed attempt recorded for the person, and
+ * translates domain errors into the SDK's retry semantics.
  */
 async function attemptStep<T>(ctx: steps.RunContext, what: string, body: () => Promise<T>): Promise<T> {
   try {
     return await body();
   } catch (err) {
-    const permanent = err instanceof PermanentError;
-    const deps = await pipelineDeps();
-    await applyRunUpdate(deps.db, ctx.sessionId, ctx.generation, {
-      status: "processing",
-      attempt: ctx.attempt,
-      error: permanent ? errorMessage(err) : `${what} failed on attempt ${ctx.attempt}: ${errorMessage(err)}`,
-      message: permanent ? `${what} failed` : `${what} failed on attempt ${ctx.attempt}; will retry if attempts remain`,
-    }).catch(() => false);
-    if (permanent) throw new NonRetriableError(errorMessage(err), { cause: err });
+    await recordFailedAttempt((await pipelineDeps()).db, ctx, what, err);
+    if (err instanceof PermanentError) throw new NonRetriableError(errorMessage(err), { cause: err });
     if (err instanceof TransientError && err.retryAfterMs !== undefined) {
       throw new RetryAfterError(errorMessage(err), Math.max(1000, err.retryAfterMs), { cause: err });
     }

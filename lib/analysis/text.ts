@@ -45,6 +45,8 @@ export function countWords(text: string): number {
 
 export const SENTENCE_END_RE = /[.!?…]/;
 
+export const isQuestion = (s: string): boolean => /\?["'”’)\]]*$/.test(s.trim());
+
 // Filler sounds are matched by shape so "ummm" and "uhh" count like "um" and "uh".
 const FILLER_SOUNDS: ReadonlyArray<readonly [RegExp, string]> = [
   [/^u+m+$/, "um"],

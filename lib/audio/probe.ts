@@ -37,8 +37,11 @@ const probeSchema = z.object({
     .default([]),
 });
 
+/** How every "not audio" failure begins; the session page recognises it (lib/sessions/failure.ts). */
+export const NOT_AUDIO_MESSAGE = "This file is not audio we can read";
+
 function notAudio(reason: string, cause?: unknown): PermanentError {
-  return new PermanentError(`This file is not audio we can read (${reason}).`, { cause });
+  return new PermanentError(`${NOT_AUDIO_MESSAGE} (${reason}).`, { cause });
 }
 
 /** ffmpeg's wording ("Invalid argument") helps nobody; its detail stays in the error's cause. */

@@ -4,7 +4,6 @@ import path from "node:path";
 import pLimit from "p-limit";
 import type { Database } from "@/db/client";
 import * as q from "@/db/queries";
-import type { SessionRow } from "@/db/schema";
 import { estimateChunkBytes, encodeChunk, planChunks } from "@/lib/audio/chunks";
 import { probe } from "@/lib/audio/probe";
 import { describeShortfall, findPauses, honestDuration } from "@/lib/audio/pauses";
@@ -15,6 +14,7 @@ import { countWords } from "@/lib/analysis/text";
 import { blobKeys, type BlobStore } from "@/lib/storage/types";
 import type { AudioSpan, Transcriber, TranscriptSegment } from "@/lib/transcription/types";
 import { PermanentError } from "@/lib/errors";
+import { claimedSession, updateRun, watchClaim } from "./fence";
 import { BANDS, preparingProgress, transcribingProgress } from "./progress";
 
 /**
@@ -47,19 +47,12 @@ export interface PlannedChunk {
 }
 export type PrepareResult = Inactive | { active: true; durationSec: number; chunks: PlannedChunk[] };
 
-/** The session if this run still owns it; cancelled or superseded runs stop quietly. */
-async function ownedBy(deps: PipelineDeps, ctx: RunContext): Promise<SessionRow | undefined> {
-  const row = await q.findSession(deps.db, ctx.sessionId);
-  if (!row || row.generation !== ctx.generation || !q.ACTIVE_STATUSES.includes(row.status)) return undefined;
-  return row;
-}
-
 /** Probes, rejects non-audio, and cuts the recording into chunks stored as blobs. Reuses a previous run's chunks. */
 export async function prepare(deps: PipelineDeps, ctx: RunContext): Promise<PrepareResult> {
-  const row = await ownedBy(deps, ctx);
+  const row = await claimedSession(deps.db, ctx);
   if (!row) return { active: false };
   const transcriber = await deps.transcriber();
-  await q.applyRunUpdate(deps.db, ctx.sessionId, ctx.generation, {
+  await updateRun(deps.db, ctx, {
     status: "processing",
     stage: "preparing",
     progress: BANDS.preparing.from,
@@ -71,7 +64,7 @@ export async function prepare(deps: PipelineDeps, ctx: RunContext): Promise<Prep
 
   const existing = await q.listChunks(deps.db, ctx.sessionId);
   if (existing.length && row.durationSec && (await allStored(deps.store, existing.map((c) => c.blobKey)))) {
-    await q.applyRunUpdate(deps.db, ctx.sessionId, ctx.generation, {
+    await updateRun(deps.db, ctx, {
       status: "processing",
       stage: "transcribing",
       progress: BANDS.preparing.to,
@@ -89,8 +82,8 @@ export async function prepare(deps: PipelineDeps, ctx: RunContext): Promise<Prep
   const audio = await deps.store.toLocalFile(row.audioKey);
   const work = await fsp.mkdtemp(path.join(os.tmpdir(), "murmur-prepare-"));
   // Cutting hours of audio takes a while: a cancel stops it instead of letting it run to the end.
-  const owner = watchOwnership(deps, ctx);
-  const { signal } = owner;
+  const claim = watchClaim(deps.db, ctx);
+  const { signal } = claim;
   const report = (progress: number, activity: string) =>
     q.applyRunProgress(deps.db, ctx.sessionId, ctx.generation, { progress, activity }).catch(() => false);
   try {
@@ -137,7 +130,7 @@ export async function prepare(deps: PipelineDeps, ctx: RunContext): Promise<Prep
     );
     await q.replaceChunks(deps.db, ctx.sessionId, stored);
     await q.setSilences(deps.db, ctx.sessionId, silences);
-    await q.applyRunUpdate(deps.db, ctx.sessionId, ctx.generation, {
+    await updateRun(deps.db, ctx, {
       status: "processing",
       stage: "transcribing",
       progress: BANDS.preparing.to,
@@ -156,7 +149,7 @@ export async function prepare(deps: PipelineDeps, ctx: RunContext): Promise<Prep
     if (signal.aborted) return { active: false };
     throw err;
   } finally {
-    owner.dispose();
+    claim.dispose();
     await fsp.rm(work, { recursive: true, force: true });
     await audio.cleanup();
   }
@@ -178,7 +171,7 @@ export type ChunkResult = Inactive | { active: true; index: number; segments: nu
 
 /** Transcribes one stored chunk and records its segments in the whole recording's time. */
 export async function transcribeChunk(deps: PipelineDeps, ctx: RunContext, index: number): Promise<ChunkResult> {
-  const row = await ownedBy(deps, ctx);
+  const row = await claimedSession(deps.db, ctx);
   if (!row) return { active: false };
   // One row, not the whole plan: every chunk step would otherwise read every chunk's segments.
   const chunk = await q.findChunk(deps.db, ctx.sessionId, index);
@@ -186,7 +179,7 @@ export async function transcribeChunk(deps: PipelineDeps, ctx: RunContext, index
   if (chunk.transcribedAt) return { active: true, index, segments: chunk.segments?.length ?? 0, skipped: true };
 
   if (ctx.attempt > 1) {
-    await q.applyRunUpdate(deps.db, ctx.sessionId, ctx.generation, {
+    await updateRun(deps.db, ctx, {
       status: "processing",
       stage: "transcribing",
       attempt: ctx.attempt,
@@ -203,7 +196,7 @@ export async function transcribeChunk(deps: PipelineDeps, ctx: RunContext, index
   // A cancelled (or superseded) run must not keep the transcriber busy: the chunk steps of
   // a run are all in flight at once and queue for the CPU, so without this a cancel would
   // still transcribe every remaining chunk before a retry or another session got a turn.
-  const owner = watchOwnership(deps, ctx);
+  const claim = watchClaim(deps.db, ctx);
   try {
     let result;
     try {
@@ -211,21 +204,21 @@ export async function transcribeChunk(deps: PipelineDeps, ctx: RunContext, index
         filePath: local.path,
         durationSec: chunk.endSec - chunk.startSec,
         language: row.language ?? undefined,
-        signal: owner.signal,
+        signal: claim.signal,
         onProgress: progressReporter(deps, ctx, index, toProgress),
       });
     } catch (err) {
-      if (owner.signal.aborted) return { active: false };
+      if (claim.signal.aborted) return { active: false };
       throw err;
     }
-    const speechInPart = result.speech ?? (await speechOf(local.path, owner.signal));
+    const speechInPart = result.speech ?? (await speechOf(local.path, claim.signal));
     const segments = toGlobalTime(result.segments, chunk.startSec, chunk.endSec);
     const untranscribed = spansToGlobalTime(result.untranscribed ?? [], chunk.startSec, chunk.endSec);
     const speech = speechInPart ? spansToGlobalTime(speechInPart, chunk.startSec, chunk.endSec) : null;
     const { chunksDone } = await q.saveChunkSegments(deps.db, ctx.sessionId, index, segments, untranscribed, speech);
     // From every part's decoded seconds, so parts still in flight keep their share.
     await q.reportChunkProgress(deps.db, ctx.sessionId, ctx.generation, index, chunk.endSec - chunk.startSec, toProgress);
-    await q.applyRunUpdate(deps.db, ctx.sessionId, ctx.generation, {
+    await updateRun(deps.db, ctx, {
       status: "processing",
       stage: "transcribing",
       error: null,
@@ -235,7 +228,7 @@ export async function transcribeChunk(deps: PipelineDeps, ctx: RunContext, index
     });
     return { active: true, index, segments: segments.length, skipped: false };
   } finally {
-    owner.dispose();
+    claim.dispose();
     await local.cleanup();
   }
 }
@@ -258,11 +251,15 @@ function progressReporter(
       .catch(() => false) // progress is a courtesy: a failed write must not fail the part
       .finally(() => {
         writing = false;
-        if (queued !== undefined && Date.now() - last >= minIntervalMs) {
+        if (queued === undefined) return;
+        // The newest value held back while writing goes out once the interval has passed.
+        const t = setTimeout(() => {
+          if (queued === undefined || writing) return;
           const next = queued;
           queued = undefined;
           write(next);
-        }
+        }, Math.max(0, minIntervalMs - (Date.now() - last)));
+        t.unref();
       });
   };
   return (sec) => {
@@ -283,24 +280,6 @@ async function speechOf(file: string, signal: AbortSignal): Promise<AudioSpan[] 
   const { vadAvailable, detectSpeech } = await import("@/lib/audio/vad");
   if (!(await vadAvailable())) return undefined;
   return (await detectSpeech(file, { signal })).speech;
-}
-
-/** Aborts its signal as soon as the session stops belonging to this run (cancelled, retried, deleted). */
-function watchOwnership(deps: PipelineDeps, ctx: RunContext, intervalMs = 1000): { signal: AbortSignal; dispose(): void } {
-  const controller = new AbortController();
-  let checking = false;
-  const timer = setInterval(() => {
-    if (checking) return;
-    checking = true;
-    ownedBy(deps, ctx)
-      .then((row) => {
-        if (!row) controller.abort(new Error("The session was cancelled or restarted; this run no longer owns it."));
-      })
-      .catch(() => {}) // a failed check is not a cancel
-      .finally(() => (checking = false));
-  }, intervalMs);
-  timer.unref();
-  return { signal: controller.signal, dispose: () => clearInterval(timer) };
 }
 
 /** Shifts a chunk's segments to recording time and keeps them inside the chunk. */
@@ -337,7 +316,7 @@ export function describeSpans(spans: AudioSpan[]): string {
 
 /** Stitches every chunk's segments, in order, into the transcript (idempotent). */
 export async function merge(deps: PipelineDeps, ctx: RunContext): Promise<Inactive | { active: true; segments: number; words: number }> {
-  const row = await ownedBy(deps, ctx);
+  const row = await claimedSession(deps.db, ctx);
   if (!row) return { active: false };
   const list = await q.listChunks(deps.db, ctx.sessionId);
   const missing = list.filter((c) => !c.transcribedAt).map((c) => c.index + 1);
@@ -357,7 +336,7 @@ export async function merge(deps: PipelineDeps, ctx: RunContext): Promise<Inacti
   });
   // The same count as the analysis's "Words", so the log and the page agree.
   const words = countWords(text);
-  await q.applyRunUpdate(deps.db, ctx.sessionId, ctx.generation, {
+  await updateRun(deps.db, ctx, {
     status: "processing",
     stage: "analyzing",
     progress: BANDS.analyzing.from,
@@ -382,9 +361,9 @@ export function monotonic(segments: TranscriptSegment[]): TranscriptSegment[] {
 }
 
 export async function analyze(deps: PipelineDeps, ctx: RunContext): Promise<Inactive | { active: true; noSpeech: boolean }> {
-  const row = await ownedBy(deps, ctx);
+  const row = await claimedSession(deps.db, ctx);
   if (!row) return { active: false };
-  await q.applyRunUpdate(deps.db, ctx.sessionId, ctx.generation, {
+  await updateRun(deps.db, ctx, {
     status: "processing",
     stage: "analyzing",
     attempt: ctx.attempt,
@@ -398,7 +377,7 @@ export async function analyze(deps: PipelineDeps, ctx: RunContext): Promise<Inac
   const input = { segments, text: transcript.text, durationSec, language: transcript.language ?? undefined };
   const analysis = await analyzeTranscript({ ...input, silences: row.silences ?? undefined }, analyzer);
   await q.saveAnalysis(deps.db, ctx.sessionId, analysis);
-  await q.applyRunUpdate(deps.db, ctx.sessionId, ctx.generation, {
+  await updateRun(deps.db, ctx, {
     status: "processing",
     stage: "finalizing",
     progress: BANDS.finalizing.from,
@@ -410,7 +389,7 @@ export async function analyze(deps: PipelineDeps, ctx: RunContext): Promise<Inac
 
 /** Removes chunks, deletes the audio when asked, and completes the session. */
 export async function finalize(deps: PipelineDeps, ctx: RunContext): Promise<Inactive | { active: true; audioDeleted: boolean }> {
-  const row = await ownedBy(deps, ctx);
+  const row = await claimedSession(deps.db, ctx);
   if (!row) return { active: false };
   await deps.store.deletePrefix(blobKeys.chunkPrefix(ctx.sessionId));
   await q.deleteChunkRows(deps.db, ctx.sessionId);
@@ -418,7 +397,7 @@ export async function finalize(deps: PipelineDeps, ctx: RunContext): Promise<Ina
     await deps.store.deletePrefix(blobKeys.sessionPrefix(ctx.sessionId));
     await q.markAudioDeleted(deps.db, ctx.sessionId);
   }
-  await q.applyRunUpdate(deps.db, ctx.sessionId, ctx.generation, {
+  await updateRun(deps.db, ctx, {
     status: "completed",
     stage: "finalizing",
     progress: 100,
@@ -431,7 +410,7 @@ export async function finalize(deps: PipelineDeps, ctx: RunContext): Promise<Ina
 
 /** onFailure: the run is over; keep what finished and say why in words. */
 export async function markFailed(deps: Pick<PipelineDeps, "db">, ctx: Omit<RunContext, "attempt">, reason: string): Promise<boolean> {
-  return q.applyRunUpdate(deps.db, ctx.sessionId, ctx.generation, {
+  return updateRun(deps.db, ctx, {
     status: "failed",
     error: reason,
     message: "Processing failed",

@@ -3,6 +3,7 @@ import * as q from "@/db/queries";
 import { HttpError } from "@/lib/http";
 import { blobKeys } from "@/lib/storage/types";
 import { requireOwned, type SessionDeps } from "./service";
+import { isRunStatus } from "./status";
 
 /**
  * Issues a client-upload token that can only write this session's own audio
@@ -48,7 +49,7 @@ export async function blobUploadToken(
         audioKey: blobKeys.audio(row.id, row.fileName),
         message: "Upload received (storage webhook)",
       });
-      if (res && (res.row.status === "queued" || res.row.status === "processing")) await onQueued(sessionId, res.row.generation);
+      if (res && isRunStatus(res.row.status)) await onQueued(sessionId, res.row.generation);
     },
   });
 }

@@ -2,6 +2,7 @@ import type { Database } from "@/db/client";
 import * as q from "@/db/queries";
 import type { SessionRow } from "@/db/schema";
 import { BANDS } from "@/lib/pipeline/progress";
+import { isRunStatus, RUN_STATUSES } from "./status";
 
 export interface Estimates {
   /** Seconds until the session is done; null when there is nothing honest to go on. */
@@ -30,7 +31,7 @@ function median(values: number[]): number | undefined {
  * without those either, null.
  */
 export function etaFromRun(row: Pick<SessionRow, "status" | "stage" | "progress" | "durationSec" | "startedAt" | "transcribeStartedAt">, now: Date, recentRates: number[]): number | null {
-  if (row.status !== "queued" && row.status !== "processing") return null;
+  if (!isRunStatus(row.status)) return null;
   const band = BANDS.transcribing;
   if (row.status === "processing" && row.stage === "transcribing" && row.transcribeStartedAt) {
     const share = (row.progress - band.from) / (band.to - band.from);
@@ -48,11 +49,10 @@ export function etaFromRun(row: Pick<SessionRow, "status" | "stage" | "progress"
 }
 
 export async function estimatesFor(db: Database, row: SessionRow, now = new Date()): Promise<Estimates> {
-  const active = row.status === "queued" || row.status === "processing";
-  if (!active) return { etaSec: null, queuePosition: null };
+  if (!isRunStatus(row.status)) return { etaSec: null, queuePosition: null };
   const [rates, ahead] = await Promise.all([
     row.transcriber ? q.recentProcessingRates(db, row.transcriber) : Promise.resolve([]),
-    row.status === "queued" && row.queuedAt ? q.countQueuedBefore(db, row.queuedAt, row.id) : Promise.resolve(null),
+    row.status === "queued" && row.queuedAt ? q.countQueuedBefore(db, row.queuedAt, row.id, RUN_STATUSES) : Promise.resolve(null),
   ]);
   return { etaSec: etaFromRun(row, now, rates), queuePosition: ahead };
 }

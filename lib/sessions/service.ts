@@ -5,9 +5,11 @@ import type { SessionRow } from "@/db/schema";
 import { HttpError, notFound } from "@/lib/http";
 import { blobKeys, UploadIncompleteError, UploadTooLargeError, type BlobBody, type BlobStore } from "@/lib/storage/types";
 import { createSessionBody, isAcceptableMedia, titleFromFileName, type CreateSessionBody } from "./upload-rules";
-import { isStale, STALE_AFTER_MS } from "@/lib/operations";
+import { updateRun } from "@/lib/pipeline/fence";
+import { isRetryable, isRunStatus, isStale, OPEN_STATUSES, RETRYABLE_STATUSES, RUN_STATUSES, STALE_AFTER_MS } from "./status";
 import { parseRange } from "./range";
 import { estimatesFor } from "./estimates";
+import { failureHelp } from "./failure";
 import { toSessionView, type SessionView } from "./view";
 
 /**
@@ -121,26 +123,28 @@ async function markUploaded(deps: SessionDeps, row: SessionRow, key: string) {
 /** A failed or cancelled session starts a new run; what already finished is reused by the steps. */
 export async function retrySession(deps: SessionDeps, id: string, ownerId: string): Promise<{ row: SessionRow; changed: boolean }> {
   const row = await requireOwned(deps, id, ownerId);
-  if (row.status === "queued" || row.status === "processing") {
+  if (isRunStatus(row.status)) {
     if (!isStale(row)) return { row, changed: false };
     // No progress for a long time: the run was lost (engine reset, deleted state). A new
     // generation fences off the old run, should it ever wake up, and starts a fresh one.
-    const res = await q.queueSession(deps.db, id, ["queued", "processing"], {
+    const res = await q.queueSession(deps.db, id, RUN_STATUSES, {
       message: "Retry requested after no progress for 15 minutes",
       staleBefore: new Date(Date.now() - STALE_AFTER_MS),
     });
     if (!res) throw notFound();
     return res;
   }
-  if (row.status !== "failed" && row.status !== "cancelled") {
+  if (!isRetryable(row.status)) {
     throw new HttpError(409, "not_retryable", `A ${row.status.replace("_", " ")} session cannot be retried.`);
   }
+  const help = failureHelp(row);
+  if (!help.retryable && row.audioKey) throw new HttpError(409, "not_retryable", `${row.error ?? "This session cannot be retried."} ${help.advice ?? ""}`.trim());
   if (!row.audioKey) {
     throw row.generation === 0
       ? new HttpError(409, "not_uploaded", "This session never received its audio; upload the recording again.")
       : new HttpError(409, "audio_deleted", "The audio of this session was deleted, so it cannot be processed again.");
   }
-  const res = await q.queueSession(deps.db, id, ["failed", "cancelled"], { message: "Retry requested" });
+  const res = await q.queueSession(deps.db, id, RETRYABLE_STATUSES, { message: "Retry requested" });
   if (!res) throw notFound();
   return res;
 }
@@ -148,7 +152,7 @@ export async function retrySession(deps: SessionDeps, id: string, ownerId: strin
 /** Marks the session cancelled; the caller then sends the cancel event to stop the run. */
 export async function cancel(deps: SessionDeps, id: string, ownerId: string): Promise<SessionRow> {
   const row = await requireOwned(deps, id, ownerId);
-  if (!(await q.cancelSession(deps.db, id)) && row.status !== "cancelled") {
+  if (!(await q.cancelSession(deps.db, id, OPEN_STATUSES)) && row.status !== "cancelled") {
     throw new HttpError(409, "already_finished", `The session has already ${row.status === "completed" ? "completed" : "ended"}.`);
   }
   return (await q.findSession(deps.db, id))!;
@@ -157,8 +161,8 @@ export async function cancel(deps: SessionDeps, id: string, ownerId: string): Pr
 /** Deletes the session, its rows and every stored byte (audio and chunks). */
 export async function remove(deps: SessionDeps, id: string, ownerId: string): Promise<{ wasActive: boolean }> {
   const row = await requireOwned(deps, id, ownerId);
-  const wasActive = q.ACTIVE_STATUSES.includes(row.status);
-  if (wasActive) await q.cancelSession(deps.db, id);
+  const wasActive = isRunStatus(row.status);
+  if (wasActive) await q.cancelSession(deps.db, id, RUN_STATUSES);
   await deps.store.deletePrefix(blobKeys.sessionPrefix(id));
   await q.deleteSessionRow(deps.db, id);
   return { wasActive };
@@ -166,7 +170,7 @@ export async function remove(deps: SessionDeps, id: string, ownerId: string): Pr
 
 /** When the background engine cannot be reached, the upload is kept and the person can retry. */
 export async function markStartFailed(deps: Pick<SessionDeps, "db">, row: SessionRow, err: unknown): Promise<void> {
-  await q.applyRunUpdate(deps.db, row.id, row.generation, {
+  await updateRun(deps.db, { sessionId: row.id, generation: row.generation }, {
     status: "failed",
     error: "Processing could not be started (the background engine did not answer). Your upload is saved: press Retry.",
     message: `inngest.send failed: ${err instanceof Error ? err.message : String(err)}`,

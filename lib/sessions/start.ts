@@ -1,23 +1,24 @@
-import { NextResponse } from "next/server";
 import type { SessionRow } from "@/db/schema";
-import { sendSessionUploaded } from "@/inngest/send";
-import { errorResponse } from "@/lib/http";
+import { HttpError } from "@/lib/http";
+import { notifyUploaded } from "./notify";
 import { markStartFailed, type SessionDeps } from "./service";
+import { isRunStatus } from "./status";
 
 /**
- * The one event that starts (or restarts) processing, then 202. The event id
- * is derived from the session and its generation, so sending it again after a
- * double click or a client retry is deduplicated and starts no second run.
+ * Sends the event that starts processing a queued session (again, harmlessly,
+ * when the row did not change). An engine that cannot be reached leaves the
+ * upload stored and the session failed with a Retry hint: a 503, not a
+ * session stuck in "queued".
  */
-export async function startProcessing(deps: SessionDeps, res: { row: SessionRow }): Promise<Response> {
+export async function startProcessing(deps: SessionDeps, res: { row: SessionRow }): Promise<{ id: string; status: SessionRow["status"] }> {
   const { row } = res;
-  if (row.status === "queued" || row.status === "processing") {
+  if (isRunStatus(row.status)) {
     try {
-      await sendSessionUploaded(row.id, row.generation);
+      await notifyUploaded(row.id, row.generation);
     } catch (err) {
       await markStartFailed(deps, row, err);
-      return errorResponse(503, "engine_unavailable", "Your upload is saved, but processing could not be started. Press Retry in a moment.");
+      throw new HttpError(503, "engine_unavailable", "Your upload is saved, but processing could not be started. Press Retry in a moment.");
     }
   }
-  return NextResponse.json({ id: row.id, status: row.status }, { status: 202 });
+  return { id: row.id, status: row.status };
 }

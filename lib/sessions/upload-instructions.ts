@@ -1,9 +1,19 @@
 import type { Config } from "@/lib/config";
 import { blobKeys } from "@/lib/storage/types";
 
+/** The tus route (app/api/uploads/tus): resumable uploads with local storage. */
+export const TUS_ENDPOINT = "/api/uploads/tus";
+
 /** How the browser sends the bytes: straight to our disk route, or straight to Vercel Blob. */
 export type UploadInstructions =
-  | { method: "PUT"; url: string; headers: Record<string, string>; maxBytes: number }
+  | {
+      method: "PUT";
+      url: string;
+      headers: Record<string, string>;
+      maxBytes: number;
+      /** The same upload over tus: a dropped connection continues from the server's offset. */
+      resumable: { protocol: "tus"; endpoint: string };
+    }
   | { method: "vercel-blob"; sessionId: string; pathname: string; handleUploadUrl: string; completeUrl: string; maxBytes: number; multipart: boolean };
 
 export function uploadInstructions(
@@ -27,5 +37,6 @@ export function uploadInstructions(
     url: `/api/sessions/${s.id}/audio`,
     headers: { "content-type": s.contentType || "application/octet-stream" },
     maxBytes: s.fileSize,
+    resumable: { protocol: "tus", endpoint: TUS_ENDPOINT },
   };
 }

@@ -1,5 +1,6 @@
 import type { SessionRow, StageLogRow } from "@/db/schema";
-import { isStale } from "@/lib/operations";
+import { failureHelp } from "./failure";
+import { isStale } from "./status";
 import type { Analysis } from "@/lib/analysis/types";
 import type { AudioSpan, TranscriptSegment } from "@/lib/transcription/types";
 
@@ -31,6 +32,9 @@ export interface SessionView {
   audioAvailable: boolean;
   /** Active but without any progress for 15 minutes: the person is offered Retry. */
   stale: boolean;
+  /** Stopped (failed or cancelled): whether Retry can succeed, and what to do when it cannot. */
+  retryable: boolean;
+  advice: string | null;
   createdAt: string;
   updatedAt: string;
   /** When the upload finished and the session joined the queue: the elapsed clock starts here. */
@@ -41,7 +45,10 @@ export interface SessionView {
     text: string;
     provider: string;
     language: string | null;
-    segments: TranscriptSegment[];
+    /** `speaker` is the name to show (the person's name for it, or the label); `speakerId` the transcriber's label. */
+    segments: (TranscriptSegment & { speakerId?: string })[];
+    /** Each speaker label once, in order of appearance, with the name given to it (null: none yet). */
+    speakers: { id: string; name: string | null }[];
     /** Stretches with sound that gave no words (recording time, seconds). */
     untranscribed: AudioSpan[];
   } | null;
@@ -97,6 +104,7 @@ export function toSessionView(
     deleteAfterAnalysis: row.deleteAfterAnalysis,
     audioAvailable: row.audioKey !== null,
     stale: isStale(row),
+    ...failureHelp(row),
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
     queuedAt: iso(row.queuedAt),
@@ -111,7 +119,11 @@ export function toSessionView(
             start: s.start,
             end: s.end,
             text: s.text,
-            ...(s.speaker ? { speaker: s.speaker } : {}),
+            ...(s.speaker ? { speaker: row.speakerNames[s.speaker] ?? s.speaker, speakerId: s.speaker } : {}),
+          })),
+          speakers: [...new Set(extra.transcript.segments.map((s) => s.speaker).filter((s): s is string => !!s))].map((id) => ({
+            id,
+            name: row.speakerNames[id] ?? null,
           })),
           untranscribed: extra.transcript.untranscribed,
         }

@@ -21,6 +21,13 @@ test("a second browser cannot see or touch the first one's session", async ({ pa
       const res = await stranger.request.fetch(`/api/sessions/${id}${path}`, { method });
       expect(res.status(), `${method} ${path}`).toBe(404);
     }
+    expect((await stranger.request.patch(`/api/sessions/${id}`, { data: { title: "mine now" } })).status()).toBe(404);
+    expect((await stranger.request.patch(`/api/sessions/${id}`, { data: { speakers: { A: "Eve" } } })).status()).toBe(404);
+    const bulk = await stranger.request.delete("/api/sessions", { data: { ids: [id] } });
+    expect(bulk.status()).toBe(200);
+    expect(await bulk.json()).toEqual({ deleted: [], notFound: [id] });
+    const searched = await stranger.request.get("/api/sessions?q=librivox");
+    expect(((await searched.json()) as { sessions: unknown[] }).sessions).toEqual([]);
 
     await stranger.goto("/");
     await expect(stranger.getByText("No recordings yet")).toBeVisible();

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
 import * as q from "@/db/queries";
+import { OPEN_STATUSES, RUN_STATUSES } from "@/lib/sessions/status";
 import { DRIVERS, freshDatabase } from "../support/databases";
 
 function newSession(ownerId: string, over: Partial<q.NewSession> = {}): q.NewSession {
@@ -61,14 +62,14 @@ describe.each(DRIVERS)("database layer on %s", (driver) => {
   it("fences run updates by generation and status: a cancelled session stays cancelled", async () => {
     const s = await q.insertSession(db, newSession(randomUUID()));
     const { row } = (await q.queueSession(db, s.id, ["awaiting_upload"], { audioKey: "k", message: "m" }))!;
-    expect(await q.applyRunUpdate(db, s.id, row.generation, { status: "processing", stage: "preparing", progress: 5, attempt: 1 })).toBe(true);
-    expect(await q.applyRunUpdate(db, s.id, row.generation + 1, { status: "processing", progress: 50 })).toBe(false);
-    expect(await q.cancelSession(db, s.id)).toBe(true);
-    expect(await q.applyRunUpdate(db, s.id, row.generation, { status: "processing", progress: 60 })).toBe(false);
+    expect(await q.applyRunUpdate(db, s.id, row.generation, RUN_STATUSES, { status: "processing", stage: "preparing", progress: 5, attempt: 1 })).toBe(true);
+    expect(await q.applyRunUpdate(db, s.id, row.generation + 1, RUN_STATUSES, { status: "processing", progress: 50 })).toBe(false);
+    expect(await q.cancelSession(db, s.id, OPEN_STATUSES)).toBe(true);
+    expect(await q.applyRunUpdate(db, s.id, row.generation, RUN_STATUSES, { status: "processing", progress: 60 })).toBe(false);
     const after = (await q.findSession(db, s.id))!;
     expect(after.status).toBe("cancelled");
     expect(after.progress).toBe(5);
-    expect(await q.cancelSession(db, s.id)).toBe(false);
+    expect(await q.cancelSession(db, s.id, OPEN_STATUSES)).toBe(false);
 
     const retried = (await q.queueSession(db, s.id, ["failed", "cancelled"], { message: "Retry requested" }))!;
     expect(retried.changed).toBe(true);

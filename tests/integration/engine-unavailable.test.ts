@@ -38,11 +38,14 @@ it("answers 503, keeps the upload and marks the session failed with a way out", 
   const { LocalDiskStore } = await import("@/lib/storage/local");
   const service = await import("@/lib/sessions/service");
   const { startProcessing } = await import("@/lib/sessions/start");
+  const http = await import("@/lib/http");
+  const { NextResponse } = await import("next/server");
   const deps: SessionDeps = { db: handle.db, store: new LocalDiskStore(tmp), maxUploadBytes: 1024 };
 
   const created = await service.createSession(deps, "owner", { fileName: "a.mp3", fileSize: 4, contentType: "audio/mpeg", deleteAfterAnalysis: false });
   const received = await service.receiveUpload(deps, created.id, "owner", Readable.from([Buffer.from("abcd")]));
-  const res = await startProcessing(deps, received);
+  // As the upload route answers: the 503 travels as an HttpError through handle().
+  const res = await http.handle(async () => NextResponse.json(await startProcessing(deps, received), { status: 202 }))();
 
   expect(res.status).toBe(503);
   expect(((await res.json()) as { error: { code: string } }).error.code).toBe("engine_unavailable");

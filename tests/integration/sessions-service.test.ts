@@ -6,6 +6,7 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type DatabaseHandle } from "@/db/client";
 import * as q from "@/db/queries";
+import { RUN_STATUSES } from "@/lib/sessions/status";
 import { sessions, stageLog } from "@/db/schema";
 import { HttpError } from "@/lib/http";
 import {
@@ -267,12 +268,12 @@ describe("retrySession and cancel", () => {
     expect((await retrySession(deps, fresh.id, OWNER)).changed).toBe(false);
 
     const stuck = await uploaded();
-    await q.applyRunUpdate(deps.db, stuck.id, 1, { status: "processing", stage: "transcribing", progress: 40 });
+    await q.applyRunUpdate(deps.db, stuck.id, 1, RUN_STATUSES, { status: "processing", stage: "transcribing", progress: 40 });
     await handle.db.update(sessions).set({ updatedAt: new Date(Date.now() - 16 * 60_000) }).where(eq(sessions.id, stuck.id));
     const res = await retrySession(deps, stuck.id, OWNER);
     expect([res.changed, res.row.status, res.row.generation, res.row.progress]).toEqual([true, "queued", 2, 0]);
     // The lost run, should it wake up, can no longer write.
-    expect(await q.applyRunUpdate(deps.db, stuck.id, 1, { status: "processing", progress: 90 })).toBe(false);
+    expect(await q.applyRunUpdate(deps.db, stuck.id, 1, RUN_STATUSES, { status: "processing", progress: 90 })).toBe(false);
     // Pressing Retry again right away starts nothing more.
     expect((await retrySession(deps, stuck.id, OWNER)).changed).toBe(false);
   });
@@ -312,7 +313,7 @@ describe("retrySession and cancel", () => {
     expect(e1.message).toContain("awaiting upload");
 
     const done = await uploaded();
-    expect(await q.applyRunUpdate(deps.db, done.id, done.generation, { status: "completed", progress: 100 })).toBe(true);
+    expect(await q.applyRunUpdate(deps.db, done.id, done.generation, RUN_STATUSES, { status: "completed", progress: 100 })).toBe(true);
     const e2 = await httpError(retrySession(deps, done.id, OWNER));
     expect([e2.status, e2.code]).toEqual([409, "not_retryable"]);
     const e3 = await httpError(cancel(deps, done.id, OWNER));
@@ -405,7 +406,7 @@ describe("sessionDetail and listSessions", () => {
 
     const { row } = await receiveUpload(deps, created.id, OWNER, bodyOf(bytes(8)));
     expect(
-      await q.applyRunUpdate(deps.db, row.id, row.generation, {
+      await q.applyRunUpdate(deps.db, row.id, row.generation, RUN_STATUSES, {
         status: "processing",
         stage: "transcribing",
         progress: 42.6,
@@ -438,9 +439,10 @@ describe("sessionDetail and listSessions", () => {
       provider: "local:test",
       language: "pt",
       segments: [
-        { start: 0, end: 1.5, text: "Olá a todos", speaker: "A" },
+        { start: 0, end: 1.5, text: "Olá a todos", speaker: "A", speakerId: "A" },
         { start: 1.5, end: 3, text: "bom dia" },
       ],
+      speakers: [{ id: "A", name: null }],
       untranscribed: [],
     });
     // A segment without a speaker has no speaker key at all (not null).
@@ -469,6 +471,7 @@ describe("uploadInstructions for a stored session", () => {
       url: `/api/sessions/${row.id}/audio`,
       headers: { "content-type": "application/octet-stream" },
       maxBytes: 1234,
+      resumable: { protocol: "tus", endpoint: "/api/uploads/tus" },
     });
   });
 });

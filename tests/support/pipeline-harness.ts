@@ -77,19 +77,19 @@ export interface EngineRun {
 }
 
 async function loadApp() {
-  const [config, dbClient, queries, service, send, events, fnIndex, storage, client, nodeServe] = await Promise.all([
+  const [config, dbClient, queries, service, notify, events, fnIndex, storage, client, nodeServe] = await Promise.all([
     import("@/lib/config"),
     import("@/db/client"),
     import("@/db/queries"),
     import("@/lib/sessions/service"),
-    import("@/inngest/send"),
+    import("@/lib/sessions/notify"),
     import("@/inngest/events"),
     import("@/inngest/functions"),
     import("@/lib/storage"),
     import("@/inngest/client"),
     import("inngest/node"),
   ]);
-  return { config, dbClient, queries, service, send, events, fnIndex, storage, client, nodeServe };
+  return { config, dbClient, queries, service, notify, events, fnIndex, storage, client, nodeServe };
 }
 type App = Awaited<ReturnType<typeof loadApp>>;
 
@@ -259,7 +259,7 @@ export async function startPipelineHarness(options: HarnessOptions = {}) {
     });
     const created = await app.service.createSession(deps, OWNER, body);
     const { row } = await app.service.receiveUpload(deps, created.id, OWNER, fs.createReadStream(filePath));
-    await app.send.sendSessionUploaded(row.id, row.generation);
+    await app.notify.notifyUploaded(row.id, row.generation);
     return row;
   }
 
@@ -377,12 +377,12 @@ export async function startPipelineHarness(options: HarnessOptions = {}) {
     watch,
     cancel: async (id: string) => {
       const row = await app.service.cancel(deps, id, OWNER);
-      await app.send.sendSessionCancelled(id);
+      await app.notify.notifyCancelled(id);
       return row;
     },
     retry: async (id: string) => {
       const { row } = await app.service.retrySession(deps, id, OWNER);
-      await app.send.sendSessionUploaded(row.id, row.generation);
+      await app.notify.notifyUploaded(row.id, row.generation);
       return row;
     },
     stop,

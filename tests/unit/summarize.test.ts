@@ -1,11 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  extractActionItems,
-  extractDecisions,
-  extractWhen,
-  summarize,
-  summaryLength,
-} from "@/lib/analysis/summarize";
+import { extractActionItems, extractDecisions, extractWhen } from "@/lib/analysis/commitments";
+import { summarize, summaryLength } from "@/lib/analysis/summarize";
 import { splitSentences } from "@/lib/analysis/text";
 
 const MEETING = `Okay, um, let's get started. This is the weekly planning meeting for the mobile app launch. The main topic is the launch date, because the payment integration is behind schedule. Marcus, can you give us an update on the payment integration?

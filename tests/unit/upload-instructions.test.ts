@@ -17,6 +17,7 @@ describe("uploadInstructions with local storage", () => {
       url: `/api/sessions/${ID}/audio`,
       headers: { "content-type": "audio/x-m4a" },
       maxBytes: 4321,
+      resumable: { protocol: "tus", endpoint: "/api/uploads/tus" },
     });
   });
 

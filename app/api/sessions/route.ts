@@ -2,14 +2,18 @@ import { NextResponse } from "next/server";
 import { config } from "@/lib/config";
 import { currentOwner, handle, readJson } from "@/lib/http";
 import { sessionDeps } from "@/lib/sessions/deps";
-import { createSession, createSessionBody, listSessions } from "@/lib/sessions/service";
+import { bulkDeleteBody, listLibrary, removeMany } from "@/lib/sessions/library";
+import { createSession, createSessionBody } from "@/lib/sessions/service";
 import { uploadInstructions } from "@/lib/sessions/upload-instructions";
+import { notifyCancelled } from "@/lib/sessions/notify";
 
 export const dynamic = "force-dynamic";
 
-export const GET = handle(async () => {
+/** The caller's sessions: `?q=` words in titles and transcripts, `?status=`, `?sort=`, `?cursor=` for the next page. */
+export const GET = handle(async (req: Request) => {
   const owner = await currentOwner();
-  return NextResponse.json({ sessions: await listSessions(await sessionDeps(), owner) });
+  const page = await listLibrary(await sessionDeps(), owner, new URL(req.url).searchParams);
+  return NextResponse.json(page, { headers: { "cache-control": "no-store" } });
 });
 
 export const POST = handle(async (req: Request) => {
@@ -20,4 +24,14 @@ export const POST = handle(async (req: Request) => {
     { id: row.id, status: row.status, title: row.title, upload: uploadInstructions(config(), row) },
     { status: 201, headers: { location: `/api/sessions/${row.id}` } },
   );
+});
+
+/** Deletes several sessions: `{ids: [...]}`. Ids that are not the caller's are reported as not found. */
+export const DELETE = handle(async (req: Request) => {
+  const owner = await currentOwner();
+  const { ids } = await readJson(req, bulkDeleteBody);
+  const { deleted, notFound, stopped } = await removeMany(await sessionDeps(), ids, owner);
+  // Runs still working on a deleted session are stopped; their writes are already fenced off.
+  await Promise.all(stopped.map((id) => notifyCancelled(id)));
+  return NextResponse.json({ deleted, notFound });
 });

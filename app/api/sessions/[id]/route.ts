@@ -1,8 +1,9 @@
 import { NextResponse } from "next/server";
-import { currentOwner, handle, sessionIdFrom } from "@/lib/http";
+import { currentOwner, handle, readJson, sessionIdFrom } from "@/lib/http";
+import { patchSessionBody, updateSession } from "@/lib/sessions/library";
 import { sessionDeps } from "@/lib/sessions/deps";
+import { notifyCancelled } from "@/lib/sessions/notify";
 import { remove, sessionDetail } from "@/lib/sessions/service";
-import { sendSessionCancelled } from "@/inngest/send";
 
 export const dynamic = "force-dynamic";
 type Ctx = { params: Promise<{ id: string }> };
@@ -18,6 +19,15 @@ export const DELETE = handle(async (_req: Request, { params }: Ctx) => {
   const id = await sessionIdFrom(params);
   const { wasActive } = await remove(await sessionDeps(), id, await currentOwner());
   // Stop a run that may still be working on it; its writes are already fenced off.
-  if (wasActive) await sendSessionCancelled(id).catch((err: unknown) => console.warn("cancel event not sent:", err));
+  if (wasActive) await notifyCancelled(id);
   return new Response(null, { status: 204 });
+});
+
+/** Rename (`{title}`) and name speakers (`{speakers: {"A": "Maria"}}`); answers the session as it now is. */
+export const PATCH = handle(async (req: Request, { params }: Ctx) => {
+  const id = await sessionIdFrom(params);
+  const owner = await currentOwner();
+  const deps = await sessionDeps();
+  await updateSession(deps, id, owner, await readJson(req, patchSessionBody));
+  return NextResponse.json(await sessionDetail(deps, id, owner), { headers: { "cache-control": "no-store" } });
 });

@@ -1,3 +1,4 @@
+import { NextResponse } from "next/server";
 import { currentOwner, handle, sessionIdFrom } from "@/lib/http";
 import { sessionDeps } from "@/lib/sessions/deps";
 import { openAudio, receiveUpload } from "@/lib/sessions/service";
@@ -12,7 +13,7 @@ type Ctx = { params: Promise<{ id: string }> };
 export const PUT = handle(async (req: Request, { params }: Ctx) => {
   const id = await sessionIdFrom(params);
   const deps = await sessionDeps();
-  return startProcessing(deps, await receiveUpload(deps, id, await currentOwner(), req.body));
+  return NextResponse.json(await startProcessing(deps, await receiveUpload(deps, id, await currentOwner(), req.body)), { status: 202 });
 });
 
 /** The recording, for the player on the session page (seekable: byte ranges). */

@@ -1,3 +1,4 @@
+import { NextResponse } from "next/server";
 import { currentOwner, handle, sessionIdFrom } from "@/lib/http";
 import { sessionDeps } from "@/lib/sessions/deps";
 import { retrySession } from "@/lib/sessions/service";
@@ -8,5 +9,5 @@ export const dynamic = "force-dynamic";
 export const POST = handle(async (_req: Request, { params }: { params: Promise<{ id: string }> }) => {
   const id = await sessionIdFrom(params);
   const deps = await sessionDeps();
-  return startProcessing(deps, await retrySession(deps, id, await currentOwner()));
+  return NextResponse.json(await startProcessing(deps, await retrySession(deps, id, await currentOwner())), { status: 202 });
 });

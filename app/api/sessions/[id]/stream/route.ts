@@ -1,7 +1,7 @@
 import { currentOwner, handle, sessionIdFrom } from "@/lib/http";
 import { sessionDeps } from "@/lib/sessions/deps";
 import { requireOwned, sessionDetail } from "@/lib/sessions/service";
-import { FINAL_STATUSES } from "@/db/queries";
+import { isFinal } from "@/lib/sessions/status";
 
 export const dynamic = "force-dynamic";
 export const runtime = "nodejs";
@@ -39,7 +39,7 @@ export const GET = handle(async (req: Request, { params }: { params: Promise<{ i
           }
           // An active session is re-sent every few seconds even unchanged: its ETA and queue
           // position move with the clock and with other sessions.
-          const tick = FINAL_STATUSES.includes(row.status) ? 0 : Math.floor(Date.now() / 3000);
+          const tick = isFinal(row.status) ? 0 : Math.floor(Date.now() / 3000);
           const stamp = `${row.updatedAt.toISOString()}|${row.status}|${row.progress}|${tick}`;
           if (stamp !== lastStamp) {
             lastStamp = stamp;
@@ -48,7 +48,7 @@ export const GET = handle(async (req: Request, { params }: { params: Promise<{ i
           } else {
             controller.enqueue(encoder.encode(`: keep-alive\n\n`));
           }
-          if (FINAL_STATUSES.includes(row.status)) break;
+          if (isFinal(row.status)) break;
           await new Promise((r) => setTimeout(r, POLL_MS));
         }
       } finally {

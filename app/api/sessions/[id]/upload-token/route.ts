@@ -7,7 +7,7 @@ import { HttpError, handle, sessionIdFrom } from "@/lib/http";
 import { OWNER_COOKIE, verifyOwnerToken } from "@/lib/identity";
 import { blobUploadToken } from "@/lib/sessions/blob-upload";
 import { sessionDeps } from "@/lib/sessions/deps";
-import { sendSessionUploaded } from "@/inngest/send";
+import { notifyUploaded } from "@/lib/sessions/notify";
 
 export const dynamic = "force-dynamic";
 
@@ -20,7 +20,7 @@ export const POST = handle(async (req: Request, { params }: { params: Promise<{ 
   if (!body || typeof body !== "object" || !("type" in body)) throw new HttpError(400, "invalid_json", "Expected a Vercel Blob upload body.");
   const owner = await verifyOwnerToken((await cookies()).get(OWNER_COOKIE)?.value);
   try {
-    return NextResponse.json(await blobUploadToken(await sessionDeps(), id, token, req, body, owner, sendSessionUploaded));
+    return NextResponse.json(await blobUploadToken(await sessionDeps(), id, token, req, body, owner, notifyUploaded));
   } catch (err) {
     // A forged or malformed completion callback is the caller's fault, not ours.
     if (err instanceof BlobError) throw new HttpError(400, "invalid_upload_request", err.message);

@@ -1,3 +1,4 @@
+import { NextResponse } from "next/server";
 import { currentOwner, handle, sessionIdFrom } from "@/lib/http";
 import { sessionDeps } from "@/lib/sessions/deps";
 import { confirmBlobUpload } from "@/lib/sessions/service";
@@ -9,5 +10,5 @@ export const dynamic = "force-dynamic";
 export const POST = handle(async (_req: Request, { params }: { params: Promise<{ id: string }> }) => {
   const id = await sessionIdFrom(params);
   const deps = await sessionDeps();
-  return startProcessing(deps, await confirmBlobUpload(deps, id, await currentOwner()));
+  return NextResponse.json(await startProcessing(deps, await confirmBlobUpload(deps, id, await currentOwner())), { status: 202 });
 });

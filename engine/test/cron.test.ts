@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningEngine, startEngine } from "../src/index.js";
+import { api, freePort, sleep, startApp, tempDir, waitFor, waitFunctions } from "./helpers.js";
+
+/**
+ * Cron triggers against the real SDK: on schedule, with the scheduled.timer event, never twice for
+ * one tick across a restart, and a tick missed while the engine was down fired once at start.
+ */
+const EVERY_MS = 1000;
+let app: Awaited<ReturnType<typeof startApp>>;
+let engine: RunningEngine | undefined;
+let port: number;
+const dataDir = tempDir();
+const seen: Array<{ name: string; cron: unknown; ts: number; at: number }> = [];
+
+const boot = async () => {
+  engine = await startEngine({ port, appUrls: [app.url], dataDir, pollIntervalMs: 60_000, quiet: true });
+  await waitFunctions(engine.url, 1);
+};
+
+beforeAll(async () => {
+  port = await freePort();
+  app = await startApp("c", port, (inngest) => [
+    inngest.createFunction({ id: "ticker", triggers: [{ cron: "@every 1s" }] }, async ({ event, step }) => {
+      await step.run("note", () => seen.push({ name: event.name, cron: (event.data as { cron?: string }).cron, ts: event.ts ?? 0, at: Date.now() }));
+      return event.ts;
+    }),
+  ]);
+  await boot();
+});
+
+afterAll(async () => {
+  await engine?.stop();
+  await app?.close();
+});
+
+const tickRuns = async (base: string) => {
+  const { events } = await api(base, "/api/events?name=inngest/scheduled.timer&limit=1000");
+  return events as Array<{ id: string; ts: number; data: { cron: string } }>;
+};
+
+describe("cron triggers", () => {
+  it("fires on schedule with an inngest/scheduled.timer event", async () => {
+    await waitFor(() => seen.length >= 2, 10_000, "two ticks");
+    for (const s of seen.slice(0, 2)) {
+      expect(s.name).toBe("inngest/scheduled.timer");
+      expect(s.cron).toBe("@every 1s");
+      expect(s.ts % EVERY_MS).toBe(0); // the tick time, not the time it happened to run
+      expect(s.at - s.ts).toBeGreaterThanOrEqual(0);
+      expect(s.at - s.ts).toBeLessThan(EVERY_MS);
+    }
+    expect(seen[1]!.ts - seen[0]!.ts).toBe(EVERY_MS);
+    const { runs } = await api(engine!.url, "/api/runs?function=ticker&limit=1000");
+    expect(runs.every((r: { status: string }) => ["completed", "running", "queued"].includes(r.status))).toBe(true);
+  });
+
+  it("fires each tick once across a restart, and a tick missed while down once at start", async () => {
+    // A restart right after a tick must not fire that tick again.
+    const before = seen.length;
+    await waitFor(() => seen.length > before, 5_000, "a fresh tick");
+    await engine!.stop();
+    await boot();
+    await sleep(300);
+    await engine!.stop();
+    const stoppedAt = Date.now();
+    await sleep(3 * EVERY_MS + 200); // three ticks pass while the engine is down
+    const restartAt = Date.now();
+    await boot();
+    await sleep(2 * EVERY_MS + 300);
+    const events = await tickRuns(engine!.url);
+    const ticks = events.map((e) => e.ts);
+    expect(new Set(ticks).size).toBe(ticks.length); // no tick fired twice
+    const missed = ticks.filter((t) => t > stoppedAt && t <= restartAt);
+    expect(missed).toHaveLength(1); // several missed ticks, one run
+    expect(ticks.filter((t) => t > restartAt).length).toBeGreaterThanOrEqual(1); // and the schedule goes on
+    // every tick the engine fired got exactly one run
+    const { runs } = await api(engine!.url, "/api/runs?function=ticker&limit=1000");
+    expect(runs.length).toBe(events.length);
+  });
+});
