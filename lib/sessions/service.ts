@@ -8,6 +8,7 @@ import { createSessionBody, isAcceptableMedia, titleFromFileName, type CreateSes
 import { updateRun } from "@/lib/pipeline/fence";
 import { isRetryable, isRunStatus, isStale, OPEN_STATUSES, RETRYABLE_STATUSES, RUN_STATUSES, STALE_AFTER_MS } from "./status";
 import { parseRange } from "./range";
+import { buildExport, contentDisposition, type ExportFile, type ExportFormat } from "@/lib/exports";
 import { estimatesFor } from "./estimates";
 import { failureHelp } from "./failure";
 import { toSessionView, type SessionView } from "./view";
@@ -186,6 +187,19 @@ export async function sessionDetail(deps: Pick<SessionDeps, "db">, id: string, o
     estimatesFor(deps.db, row),
   ]);
   return toSessionView(row, { transcript, analysis, log, estimates });
+}
+
+/** The transcript as a file to download; 409 while there is none yet. */
+export async function exportSession(
+  deps: Pick<SessionDeps, "db">,
+  id: string,
+  ownerId: string,
+  format: ExportFormat,
+): Promise<ExportFile & { contentDisposition: string }> {
+  const view = await sessionDetail(deps, id, ownerId);
+  const file = buildExport(view, format);
+  if (!file) throw new HttpError(409, "no_transcript", "This recording has no transcript yet.");
+  return { ...file, contentDisposition: contentDisposition(view.title, file.fileName, format) };
 }
 
 export async function listSessions(deps: Pick<SessionDeps, "db">, ownerId: string): Promise<SessionView[]> {
