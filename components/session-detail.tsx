@@ -7,7 +7,8 @@ import useSWR from "swr";
 import { AnalysisPanel } from "./analysis-panel";
 import { ApiError, fetchJson, type SessionView } from "./api";
 import { isOpen, isRetryable, STAGE_LABEL, STATUS_PROGRESS_LABEL } from "@/lib/sessions/status";
-import { formatBytes, formatClock, formatElapsed } from "./format";
+import { formatClock, formatDuration } from "@/lib/time";
+import { formatBytes } from "./format";
 import { StageTimeline } from "./stage-timeline";
 import { StatusBadge } from "./status-badge";
 import { TranscriptPanel } from "./transcript-panel";
@@ -169,12 +170,12 @@ export function SessionDetail({ id }: { id: string }) {
             </span>
             <span className="tabular-nums text-stone-500">
               <span data-testid="progress">{s.progress}%</span>
-              {s.etaSec !== null && active ? <span data-testid="eta"> · about {formatElapsed(s.etaSec * 1000)} left</span> : null}
+              {s.etaSec !== null && active ? <span data-testid="eta"> · about {formatDuration(s.etaSec)} left</span> : null}
               {" · "}
               <span data-testid="elapsed">
-                {formatElapsed(elapsed)}
+                {formatDuration(elapsed / 1000)}
                 {s.finishedAt ? " total" : " elapsed"}
-                {waited >= 1000 ? `, ${formatElapsed(waited)} of it waiting` : ""}
+                {waited >= 1000 ? `, ${formatDuration(waited / 1000)} of it waiting` : ""}
               </span>
             </span>
           </div>

@@ -1,7 +1,7 @@
 "use client";
 
 import type { SessionView } from "./api";
-import { formatClock } from "./format";
+import { formatClock } from "@/lib/time";
 
 /** With a player: click a timestamp to hear that moment; the segment being played is highlighted. */
 export function TranscriptPanel({

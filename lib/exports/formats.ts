@@ -1,26 +1,7 @@
 import type { Analysis } from "@/lib/analysis/types";
 import type { TranscriptSegment } from "@/lib/transcription/types";
+import { formatClock as clock, formatSubtitleTime as stamp } from "@/lib/time";
 import { toCues, type Cue } from "./cues";
-
-/** 00:01:02,500 (SRT) or 00:01:02.500 (VTT). */
-function stamp(sec: number, sep: "," | "."): string {
-  const ms = Math.max(0, Math.round(sec * 1000));
-  const h = Math.floor(ms / 3_600_000);
-  const m = Math.floor((ms % 3_600_000) / 60_000);
-  const s = Math.floor((ms % 60_000) / 1000);
-  const r = ms % 1000;
-  const p = (n: number, w = 2) => String(n).padStart(w, "0");
-  return `${p(h)}:${p(m)}:${p(s)}${sep}${p(r, 3)}`;
-}
-
-/** 1:02, or 1:02:03 past the hour. */
-function clock(sec: number): string {
-  const s = Math.max(0, Math.floor(sec));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const r = String(s % 60).padStart(2, "0");
-  return h ? `${h}:${String(m).padStart(2, "0")}:${r}` : `${m}:${r}`;
-}
 
 const label = (s: { speaker?: string }) => (s.speaker ? `${s.speaker}: ` : "");
 

@@ -1,8 +1,11 @@
 import { randomUUID } from "node:crypto";
 import type { Database } from "@/db/client";
 import * as q from "@/db/queries";
+import { deliveriesForSession } from "@/db/operations";
 import type { SessionRow } from "@/db/schema";
+import { config } from "@/lib/config";
 import { HttpError, notFound } from "@/lib/http";
+import { BlockedTargetError, checkTarget } from "@/lib/webhooks/target";
 import { blobKeys, UploadIncompleteError, UploadTooLargeError, type BlobBody, type BlobStore } from "@/lib/storage/types";
 import { createSessionBody, isAcceptableMedia, titleFromFileName, type CreateSessionBody } from "./upload-rules";
 import { updateRun } from "@/lib/pipeline/fence";
@@ -38,6 +41,7 @@ export async function createSession(deps: SessionDeps, ownerId: string, body: Cr
       `"${body.fileName}" does not look like an audio or video recording (type "${body.contentType || "unknown"}").`,
     );
   }
+  if (body.webhookUrl) await acceptableWebhook(body.webhookUrl);
   return q.insertSession(deps.db, {
     id: randomUUID(),
     ownerId,
@@ -47,7 +51,22 @@ export async function createSession(deps: SessionDeps, ownerId: string, body: Cr
     fileSize: body.fileSize,
     language: body.language ?? null,
     deleteAfterAnalysis: body.deleteAfterAnalysis,
+    webhookUrl: body.webhookUrl ?? null,
   });
+}
+
+/** A webhook target is checked when it is given (and again at each delivery): loopback and private networks are refused. */
+async function acceptableWebhook(url: string): Promise<void> {
+  const c = config();
+  if (!c.WEBHOOK_SECRET) {
+    throw new HttpError(400, "webhooks_unavailable", "This server does not send webhooks (WEBHOOK_SECRET is not set).");
+  }
+  try {
+    await checkTarget(url, { allowPrivate: c.WEBHOOK_ALLOW_PRIVATE });
+  } catch (err) {
+    if (err instanceof BlockedTargetError) throw new HttpError(400, "webhook_refused", err.message);
+    throw err;
+  }
 }
 
 export async function requireOwned(deps: Pick<SessionDeps, "db">, id: string, ownerId: string): Promise<SessionRow> {
@@ -151,7 +170,7 @@ export async function retrySession(deps: SessionDeps, id: string, ownerId: strin
 }
 
 /** Marks the session cancelled; the caller then sends the cancel event to stop the run. */
-export async function cancel(deps: SessionDeps, id: string, ownerId: string): Promise<SessionRow> {
+export async function cancelSession(deps: SessionDeps, id: string, ownerId: string): Promise<SessionRow> {
   const row = await requireOwned(deps, id, ownerId);
   if (!(await q.cancelSession(deps.db, id, OPEN_STATUSES)) && row.status !== "cancelled") {
     throw new HttpError(409, "already_finished", `The session has already ${row.status === "completed" ? "completed" : "ended"}.`);
@@ -160,7 +179,7 @@ export async function cancel(deps: SessionDeps, id: string, ownerId: string): Pr
 }
 
 /** Deletes the session, its rows and every stored byte (audio and chunks). */
-export async function remove(deps: SessionDeps, id: string, ownerId: string): Promise<{ wasActive: boolean }> {
+export async function deleteSession(deps: SessionDeps, id: string, ownerId: string): Promise<{ wasActive: boolean }> {
   const row = await requireOwned(deps, id, ownerId);
   const wasActive = isRunStatus(row.status);
   if (wasActive) await q.cancelSession(deps.db, id, RUN_STATUSES);
@@ -180,13 +199,14 @@ export async function markStartFailed(deps: Pick<SessionDeps, "db">, row: Sessio
 
 export async function sessionDetail(deps: Pick<SessionDeps, "db">, id: string, ownerId: string): Promise<SessionView> {
   const row = await requireOwned(deps, id, ownerId);
-  const [transcript, analysis, log, estimates] = await Promise.all([
+  const [transcript, analysis, log, deliveries, estimates] = await Promise.all([
     q.findTranscript(deps.db, id),
     q.findAnalysis(deps.db, id),
     q.stageLogFor(deps.db, id),
+    deliveriesForSession(deps.db, id),
     estimatesFor(deps.db, row),
   ]);
-  return toSessionView(row, { transcript, analysis, log, estimates });
+  return toSessionView(row, { transcript, analysis, log, deliveries, estimates }, retentionPolicy());
 }
 
 /** The transcript as a file to download; 409 while there is none yet. */
@@ -203,8 +223,14 @@ export async function exportSession(
 }
 
 export async function listSessions(deps: Pick<SessionDeps, "db">, ownerId: string): Promise<SessionView[]> {
+  const retention = retentionPolicy();
   const rows = await q.listOwnedSessions(deps.db, ownerId);
-  return Promise.all(rows.map(async (r) => toSessionView(r, { estimates: await estimatesFor(deps.db, r) })));
+  return Promise.all(rows.map(async (r) => toSessionView(r, { estimates: await estimatesFor(deps.db, r) }, retention)));
+}
+
+function retentionPolicy() {
+  const c = config();
+  return { audioMs: c.AUDIO_RETENTION, sessionMs: c.SESSION_RETENTION };
 }
 
 const mb = (bytes: number) => Math.round(bytes / (1024 * 1024));
