@@ -12,7 +12,7 @@ import type { Analyzer } from "@/lib/analysis/types";
 import { analyzeTranscript } from "@/lib/analysis/local";
 import { countWords } from "@/lib/analysis/text";
 import { blobKeys, type BlobStore } from "@/lib/storage/types";
-import type { AudioSpan, Transcriber } from "@/lib/transcription/types";
+import type { Transcriber } from "@/lib/transcription/types";
 import { PermanentError } from "@/lib/errors";
 import { formatDuration } from "@/lib/time";
 import { claimedSession, updateRun, watchClaim } from "./fence";
@@ -206,7 +206,9 @@ export async function transcribeChunk(deps: PipelineDeps, ctx: RunContext, index
       if (claim.signal.aborted) return { active: false };
       throw err;
     }
-    const speechInPart = result.speech ?? (await speechOf(local.path, claim.signal));
+    // The local model's VAD says where people speak; a remote provider's parts keep prepare's
+    // pauses (a VAD pass over 23-minute parts made the OpenAI pipeline several times slower here).
+    const speechInPart = result.speech;
     const segments = toGlobalTime(result.segments, chunk.startSec, chunk.endSec);
     const untranscribed = spansToGlobalTime(result.untranscribed ?? [], chunk.startSec, chunk.endSec);
     const speech = speechInPart ? spansToGlobalTime(speechInPart, chunk.startSec, chunk.endSec) : null;
@@ -265,16 +267,6 @@ function progressReporter(
     queued = undefined;
     write(sec);
   };
-}
-
-/**
- * Where people speak in a part a remote provider transcribed, for the speaking metrics,
- * when the VAD is installed here; undefined otherwise (prepare's pauses are used).
- */
-async function speechOf(file: string, signal: AbortSignal): Promise<AudioSpan[] | undefined> {
-  const { vadAvailable, detectSpeech } = await import("@/lib/audio/vad");
-  if (!(await vadAvailable())) return undefined;
-  return (await detectSpeech(file, { signal })).speech;
 }
 
 /** Stitches every chunk's segments, in order, into the transcript (idempotent). */
