@@ -17,7 +17,10 @@ export const SILERO_VAD_FILE = {
 export function defaultVadDir(): string {
   const c = config();
   // turbopackIgnore: the model lives outside the build; Next.js must not trace it in.
-  return path.resolve(/*turbopackIgnore: true*/ c.VAD_MODEL_DIR ?? path.join(c.dataDir, "models", "silero-vad"));
+  // setup:model installs both local models side by side, so a Moonshine directory set
+  // elsewhere (tests, e2e, a shared models folder) has its voice detector beside it.
+  const beside = c.MOONSHINE_MODEL_DIR ? path.join(path.dirname(c.MOONSHINE_MODEL_DIR), "silero-vad") : undefined;
+  return path.resolve(/*turbopackIgnore: true*/ c.VAD_MODEL_DIR ?? beside ?? path.join(c.dataDir, "models", "silero-vad"));
 }
 
 export function vadModelPath(dir: string = defaultVadDir()): string {
