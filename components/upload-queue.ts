@@ -46,6 +46,14 @@ export interface Interrupted {
 
 let counter = 0;
 
+/** The list page-loads with useSWRInfinite, whose keys a filtered mutate skips: it listens for this event instead. */
+export const SESSIONS_CHANGED = "murmur:sessions-changed";
+
+function sessionsChanged(mutate: ReturnType<typeof useSWRConfig>["mutate"]) {
+  void mutate((k) => typeof k === "string" && k.startsWith("/api/sessions"), undefined, { revalidate: true });
+  window.dispatchEvent(new Event(SESSIONS_CHANGED));
+}
+
 /** Why a file cannot be uploaded, before a byte is sent; null when it can. */
 export function refusalOf(file: File, maxBytes: number): string | null {
   if (!isAcceptableMedia(file.name, file.type)) return "Not an audio or video file, so it cannot be transcribed.";
@@ -229,7 +237,7 @@ export function useUploadQueue(maxBytes: number) {
         else patch(key, { state: "failed", sessionId: undefined, message: messageOf(err) });
       } finally {
         aborts.current.delete(key);
-        void mutate((k) => typeof k === "string" && k.startsWith("/api/sessions"), undefined, { revalidate: true });
+        sessionsChanged(mutate);
       }
     },
     [patch, mutate],
@@ -269,7 +277,7 @@ export function useUploadQueue(maxBytes: number) {
     await tus.defaultOptions.urlStorage.removeUpload(x.urlStorageKey);
     await fetch(`/api/sessions/${x.sessionId}`, { method: "DELETE" }).catch(() => {});
     setInterrupted((list) => list.filter((i) => i.urlStorageKey !== x.urlStorageKey));
-    void mutate((k) => typeof k === "string" && k.startsWith("/api/sessions"), undefined, { revalidate: true });
+    sessionsChanged(mutate);
   }, [mutate]);
 
   return { items, interrupted, add, remove, start, retry, cancel, discardInterrupted };

@@ -46,7 +46,8 @@ test("three files chosen at once and three dropped at once all complete; search 
   await page.getByRole("button", { name: "Upload and transcribe 3 files" }).click();
   await expect(page.locator('[data-testid="upload-row"][data-state="done"]')).toHaveCount(6, { timeout: 60_000 });
 
-  // All six finish processing.
+  // All six are in the list, and finish processing.
+  await expect(page.getByTestId("session-row")).toHaveCount(6);
   const ids = await page.getByTestId("session-row").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-id")!));
   expect(ids).toHaveLength(6);
   for (const id of ids) expect((await waitForStatus(page.request, id, ["completed", "failed"])).status).toBe("completed");
@@ -109,6 +110,7 @@ test("the segment being played is highlighted and kept in view below the sticky 
   expect(s.status).toBe("completed");
   await page.reload();
   const segments = page.getByTestId("segment");
+  await expect(segments.first()).toBeVisible();
   const n = await segments.count();
   expect(n).toBeGreaterThan(4);
 
