@@ -186,7 +186,7 @@ export function SessionDetail({ id }: { id: string }) {
 
       {s.audioAvailable && s.durationSec !== null && (
         // Sticky: the player stays in reach while reading a long transcript.
-        <div className="sticky top-0 z-20 -mx-4 border-b border-stone-200 bg-stone-50/95 px-4 py-2 backdrop-blur sm:-mx-6 sm:px-6" data-testid="player-bar">
+        <div className="sticky top-0 z-20 -mx-4 bg-stone-50/95 px-4 py-2 backdrop-blur sm:-mx-6 sm:px-6" data-testid="player-bar">
           <audio
             ref={audioRef}
             controls

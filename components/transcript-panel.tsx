@@ -172,10 +172,10 @@ function TranscriptBody({
                 }
               }}
               placeholder="Search in the transcript"
-              className="min-w-0 flex-1 rounded-lg border border-stone-300 bg-white px-3 py-2 text-sm"
+              className="w-full min-w-0 rounded-lg border border-stone-300 bg-white px-3 py-2 text-sm sm:w-auto sm:flex-1"
               data-testid="transcript-search"
             />
-            <span className="min-w-20 text-sm tabular-nums text-stone-700" aria-live="polite" data-testid="match-count">
+            <span className="mr-auto min-w-20 text-sm tabular-nums text-stone-700 sm:mr-0" aria-live="polite" data-testid="match-count">
               {query.trim().length >= 2 ? (matches.length ? `${matches.indexOf(current!) + 1} of ${matches.length}` : "No matches") : ""}
             </span>
             <button type="button" onClick={() => step(-1)} disabled={!matches.length} className="rounded-lg border border-stone-300 bg-white px-3 py-2 text-sm disabled:opacity-50" aria-label="Previous match">
@@ -202,12 +202,12 @@ function TranscriptBody({
                       onClick={() => onSeek(s.start)}
                       title="Play from here"
                       aria-label={`Play from ${formatClock(s.start)}`}
-                      className="w-14 shrink-0 pt-0.5 text-left font-mono text-xs tabular-nums text-indigo-700 hover:underline"
+                      className="w-12 shrink-0 self-start pt-1 text-left font-mono text-xs tabular-nums text-indigo-700 hover:underline sm:w-14"
                     >
                       {formatClock(s.start)}
                     </button>
                   ) : (
-                    <span className="w-14 shrink-0 pt-0.5 font-mono text-xs tabular-nums text-stone-600">{formatClock(s.start)}</span>
+                    <span className="w-12 shrink-0 self-start pt-1 font-mono text-xs tabular-nums text-stone-600 sm:w-14">{formatClock(s.start)}</span>
                   )}
                   <p className="min-w-0 leading-relaxed">
                     {s.speaker && <span className="mr-2 rounded bg-stone-100 px-1.5 py-0.5 text-xs font-semibold text-stone-800">{s.speaker}</span>}

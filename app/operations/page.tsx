@@ -67,7 +67,7 @@ export default async function OperationsPage({ searchParams }: { searchParams: P
               <tr key={r.id} className={isStale(r, now) ? "bg-amber-50" : ""}>
                 <td className="px-4 py-2">
                   <div className="max-w-[14rem] truncate font-medium">{r.title}</div>
-                  <div className="font-mono text-xs text-stone-400">{r.id.slice(0, 8)} · run {r.generation}</div>
+                  <div className="font-mono text-xs text-stone-600">{r.id.slice(0, 8)} · run {r.generation}</div>
                 </td>
                 <td className="px-4 py-2">
                   <StatusBadge status={r.status} />
