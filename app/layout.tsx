@@ -19,7 +19,7 @@ export default function RootLayout({ children }: { children: React.ReactNode }) 
             </Link>
             <div className="flex gap-5 text-sm text-stone-600">
               <Link href="/" className="hover:text-stone-900">Upload</Link>
-              <Link href="/operations" className="hover:text-stone-900">Operations</Link>
+              <Link href="/operations" prefetch={false} className="hover:text-stone-900">Operations</Link>
             </div>
           </nav>
         </header>

@@ -5,7 +5,11 @@
  *   - the engine's overhead per step: median ms between consecutive step completions of a 20-step
  *     function whose steps do nothing (engine + HTTP + the SDK's replay of memoized steps);
  *   - the throughput of 200 concurrent runs of a 3-step function with a concurrency limit of 10
- *     (runs/s), and the highest concurrency the app observed (must not exceed the limit).
+ *     (runs/s), and the highest concurrency the app observed (must not exceed the limit);
+ *   - the same with priority on (every 10th run high priority): runs/s, and the queue wait
+ *     (created → started) of high- vs normal-priority runs;
+ *   - with a throttle on (100 starts/s, burst 10): runs/s for 300 runs, and the most starts seen in
+ *     any one-second window (must not exceed limit + burst).
  * Writes the figures to bench/results/engine.json.
  * The engine runs as its own process (as in development), the app in this one.
  */
@@ -24,6 +28,8 @@ const LIMIT = 10;
 const RUNS = 200;
 const STEPS = 20;
 const SEQUENTIAL_RUNS = 20;
+const THROTTLE = { limit: 100, period: "1s" as const, burst: 10 };
+const THROTTLED_RUNS = 300;
 
 const freePort = () =>
   new Promise<number>((resolve) => {
@@ -65,6 +71,15 @@ async function main() {
         });
       }
     }),
+    inngest.createFunction(
+      { id: "prioritized", concurrency: { limit: LIMIT }, priority: { run: "event.data.vip ? 60 : 0" }, triggers: [{ event: "bench/prio" }] },
+      async ({ step }) => {
+        for (const id of ["a", "b", "c"]) await step.run(id, () => sleep(1).then(() => id));
+      },
+    ),
+    inngest.createFunction({ id: "throttled", throttle: THROTTLE, triggers: [{ event: "bench/throttle" }] }, async ({ step }) => {
+      await step.run("one", () => 1);
+    }),
   ];
   // Time spent inside the SDK's serve handler (the app's share of each step, not the engine's).
   const appTimes: number[] = [];
@@ -89,7 +104,7 @@ async function main() {
   try {
     for (;;) {
       try {
-        if ((await get("/health")).functions === 2) break;
+        if ((await get("/health")).functions === 4) break;
       } catch {
         /* not up yet */
       }
@@ -137,6 +152,44 @@ async function main() {
     const seconds = (performance.now() - t0) / 1000;
     const appBusy = appTimes.reduce((a, b) => a + b, 0) / 1000;
 
+    // Wait (cheaply, through /health's counts) until n more runs have completed, then list the function's runs.
+    const allRuns = async (fn: string, n: number, completedBefore: number) => {
+      for (;;) {
+        const h = await get("/health");
+        if ((h.runs.failed ?? 0) > 0) throw new Error("a run failed");
+        if ((h.runs.completed ?? 0) >= completedBefore + n) break;
+        await sleep(10);
+      }
+      return (await get(`/api/runs?function=${fn}&limit=${n}`)).runs as any[];
+    };
+    const completedNow = async () => ((await get("/health")).runs.completed ?? 0) as number;
+
+    // 3. throughput with priority on
+    const c3 = await completedNow();
+    const tp = performance.now();
+    await send(Array.from({ length: RUNS }, (_, i) => ({ name: "bench/prio", data: { i, vip: i % 10 === 9 } })));
+    const prioRuns = await allRuns("prioritized", RUNS, c3);
+    const prioSeconds = (performance.now() - tp) / 1000;
+    const evData = new Map<string, boolean>();
+    for (const r of prioRuns) {
+      const { run } = await get(`/api/runs/${r.id}`);
+      evData.set(r.id, Boolean(run.event.data.vip));
+    }
+    const wait = (vip: boolean) => prioRuns.filter((r) => evData.get(r.id) === vip).map((r) => Date.parse(r.startedAt) - Date.parse(r.createdAt));
+
+    // 4. throughput with a throttle on
+    const c4 = await completedNow();
+    const tt = performance.now();
+    await send(Array.from({ length: THROTTLED_RUNS }, (_, i) => ({ name: "bench/throttle", data: { i } })));
+    const thrRuns = await allRuns("throttled", THROTTLED_RUNS, c4);
+    const thrSeconds = (performance.now() - tt) / 1000;
+    const startTimes = thrRuns.map((r) => Date.parse(r.startedAt)).sort((a, b) => a - b);
+    let maxPerSecond = 0;
+    for (let i = 0, j = 0; i < startTimes.length; i++) {
+      while (startTimes[i]! - startTimes[j]! >= 1000) j++;
+      maxPerSecond = Math.max(maxPerSecond, i - j + 1);
+    }
+
     const results = {
       date: new Date().toISOString(),
       node: process.version,
@@ -144,6 +197,15 @@ async function main() {
       overheadPerStepMs: { median: median(gaps), p90: pct(gaps, 0.9), samples: gaps.length, sdkHandlerMedianMs: +appPerStep.toFixed(2) },
       twentyStepRunMs: { median: median(perRun) },
       throughput: { runs: ids.length, stepsPerRun: 3, concurrencyLimit: LIMIT, maxObservedConcurrency: maxActive, seconds: +seconds.toFixed(2), runsPerSecond: +(RUNS / seconds).toFixed(1), sdkRequests: appTimes.length },
+      priority: {
+        runs: RUNS,
+        concurrencyLimit: LIMIT,
+        highPriorityShare: 0.1,
+        seconds: +prioSeconds.toFixed(2),
+        runsPerSecond: +(RUNS / prioSeconds).toFixed(1),
+        queueWaitMs: { highMedian: median(wait(true)), normalMedian: median(wait(false)) },
+      },
+      throttle: { runs: THROTTLED_RUNS, ...THROTTLE, seconds: +thrSeconds.toFixed(2), runsPerSecond: +(THROTTLED_RUNS / thrSeconds).toFixed(1), maxStartsInOneSecond: maxPerSecond },
     };
     console.log(`engine overhead per step (20 trivial steps): median ${results.overheadPerStepMs.median} ms, p90 ${results.overheadPerStepMs.p90} ms (${gaps.length} steps)`);
     console.log(
@@ -154,7 +216,14 @@ async function main() {
       `throughput: ${RUNS} concurrent runs of a 3-step function, limit ${LIMIT}: ${results.throughput.runsPerSecond} runs/s (${results.throughput.seconds} s; max observed concurrency ${maxActive})`,
     );
     console.log(`  ${appTimes.length} SDK requests; the app spent ${appBusy.toFixed(1)} s handling them (summed over concurrent requests)`);
+    console.log(
+      `with priority (1 in 10 high, limit ${LIMIT}): ${results.priority.runsPerSecond} runs/s; queue wait median ${results.priority.queueWaitMs.highMedian} ms (high) vs ${results.priority.queueWaitMs.normalMedian} ms (normal)`,
+    );
+    console.log(
+      `with throttle (${THROTTLE.limit}/${THROTTLE.period}, burst ${THROTTLE.burst}): ${results.throttle.runsPerSecond} runs/s for ${THROTTLED_RUNS} runs; at most ${maxPerSecond} starts in any 1 s`,
+    );
     if (maxActive > LIMIT) throw new Error(`concurrency limit broken: ${maxActive} > ${LIMIT}`);
+    if (maxPerSecond > THROTTLE.limit + THROTTLE.burst) throw new Error(`throttle broken: ${maxPerSecond} starts in 1 s`);
     fs.mkdirSync(path.join(ROOT, "bench/results"), { recursive: true });
     fs.writeFileSync(path.join(ROOT, "bench/results/engine.json"), JSON.stringify(results, null, 2) + "\n");
   } finally {

@@ -53,6 +53,14 @@ const schema = z
     /** Password (HTTP Basic, any user name) for /operations; without it the page is open locally and off on Vercel. */
     OPERATIONS_TOKEN: z.string().min(12, "must be at least 12 characters").optional(),
     SESSION_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+    /** The app's public origin (https://murmur.example.com); writes from any other origin are refused. */
+    APP_URL: z.url({ protocol: /^https?$/, message: "must be an http:// or https:// URL" }).optional(),
+    /** Set by Vercel (host names without a scheme); the deployment's own origins. */
+    VERCEL_URL: z.string().optional(),
+    VERCEL_BRANCH_URL: z.string().optional(),
+    VERCEL_PROJECT_PRODUCTION_URL: z.string().optional(),
+    /** The port `next start` / `next dev` listens on, when given through the environment. */
+    PORT: positiveInt.optional(),
     INNGEST_DEV: z.string().optional(),
     INNGEST_EVENT_KEY: z.string().optional(),
     INNGEST_SIGNING_KEY: z.string().optional(),

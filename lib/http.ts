@@ -1,7 +1,8 @@
 import { cookies } from "next/headers";
 import { NextResponse } from "next/server";
 import { z } from "zod";
-import { ConfigError } from "@/lib/config";
+import { config, ConfigError } from "@/lib/config";
+import { checkWriteOrigin } from "@/lib/security/origin";
 import { issueOwnerToken, OWNER_COOKIE, ownerCookieOptions, verifyOwnerToken } from "@/lib/identity";
 
 /** An error a route handler turns into a JSON answer with its status. */
@@ -21,10 +22,20 @@ export function errorResponse(status: number, code: string, message: string, hea
   return NextResponse.json({ error: { code, message } }, { status, headers });
 }
 
-/** Wraps a handler so every failure becomes a clear JSON error instead of an HTML page. */
+/** 403 for a state-changing request from another origin (proxy.ts does this first; this keeps handlers safe on their own). */
+export function assertSameOrigin(req: Request): void {
+  const verdict = checkWriteOrigin(req.method, req.headers, config());
+  if (!verdict.ok) throw new HttpError(403, "cross_site", verdict.message);
+}
+
+/**
+ * Wraps a handler so every failure becomes a clear JSON error instead of an HTML page,
+ * and so no state-changing request from another origin gets in.
+ */
 export function handle<A extends unknown[]>(fn: (...args: A) => Promise<Response>) {
   return async (...args: A): Promise<Response> => {
     try {
+      if (args[0] instanceof Request) assertSameOrigin(args[0]);
       return await fn(...args);
     } catch (err) {
       if (err instanceof HttpError) return errorResponse(err.status, err.code, err.message);
@@ -38,8 +49,20 @@ export function handle<A extends unknown[]>(fn: (...args: A) => Promise<Response
   };
 }
 
+/**
+ * 415 unless the body is declared as JSON. Besides being honest HTTP, this shuts out
+ * the cross-site `text/plain` form, which a browser may send without a preflight.
+ */
+export function requireJson(req: Request): void {
+  const type = (req.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  if (type !== "application/json" && !/^application\/[a-z0-9.+-]+\+json$/.test(type)) {
+    throw new HttpError(415, "unsupported_media_type", "Send the body as JSON, with Content-Type: application/json.");
+  }
+}
+
 /** Validates a JSON body against a schema, with messages a developer can act on. */
 export async function readJson<T extends z.ZodType>(req: Request, schema: T): Promise<z.infer<T>> {
+  requireJson(req);
   let body: unknown;
   try {
     body = await req.json();

@@ -4,8 +4,7 @@ import { headers } from "next/headers";
 import { notFound } from "next/navigation";
 import { getDb } from "@/db/client";
 import { countByStatus, listAllSessions } from "@/db/queries";
-import { config } from "@/lib/config";
-import { operationsAccess } from "@/lib/operations";
+import { authorizeOperator } from "@/lib/auth/operator";
 import { isSessionStatus, isStale, SESSION_STATUSES, STAGE_LABEL } from "@/lib/sessions/status";
 import { StatusBadge } from "@/components/status-badge";
 import { formatClock } from "@/components/format";
@@ -14,11 +13,9 @@ export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Operations" };
 
 export default async function OperationsPage({ searchParams }: { searchParams: Promise<{ status?: string }> }) {
-  const access = operationsAccess(config(), (await headers()).get("authorization"));
-  if (access === "disabled") notFound();
-  if (access === "challenge") {
-    return <p className="text-stone-600">Operators only: this page asks for the OPERATIONS_TOKEN as an HTTP Basic password.</p>;
-  }
+  // proxy.ts answers the HTTP way first; this keeps the page closed even if the proxy is bypassed.
+  const access = await authorizeOperator(await headers());
+  if (!access.ok) notFound();
   const { status } = await searchParams;
   const filter = isSessionStatus(status) ? status : undefined;
   const db = await getDb();

@@ -23,6 +23,8 @@ export interface RunHost {
   finishRun(run: RunRec, status: "completed" | "failed" | "cancelled", r: { output?: unknown; error?: unknown }): void;
   syncApp(appUrl: string): Promise<boolean>;
   appUrlOf(fn: FnConfig): string;
+  /** The run's first request is being sent. */
+  started(fn: FnConfig, run: RunRec): void;
 }
 
 const MAX_TRANSPORT_FAILURES = 40;
@@ -45,6 +47,7 @@ export class Executor {
       run.startedAt = Date.now();
       this.host.store.putRun(run);
       this.host.log(`run ${run.id} started: ${fn.id} (event ${run.event.name})`);
+      this.host.started(fn, run);
     }
     let step: StepRec | undefined;
     if (item.stepId !== "step") {

@@ -73,6 +73,8 @@ export function runSummary(store: Store, run: RunRec) {
     errors: (run.errors ?? []).map((e) => ({ attempt: e.attempt, at: new Date(e.at).toISOString(), error: e.error })),
     parentRunId: run.parentRunId ?? null,
     rerunOf: run.rerunOf ?? null,
+    /** What skipped or cancelled it. */
+    reason: run.skipReason ?? run.cancelReason ?? null,
   };
 }
 
@@ -147,7 +149,8 @@ export function createHttpServer(store: Store, sched: Scheduler, startedAt: numb
     if (m === "POST" && p === "/fn/register") {
       const body = JSON.parse(await readBody(req)) as { url?: string; appName?: string; functions?: unknown[] };
       if (!body.url || !Array.isArray(body.functions)) throw new HttpError(400, "expected {url, functions}");
-      sched.register(body.url, body.appName ?? "app", body.functions);
+      const out = await sched.register(body.url, body.appName ?? "app", body.functions);
+      if (!out.ok) return send(res, out.status, { ok: false, error: out.message, status: out.status });
       return send(res, 200, { ok: true, modified: true });
     }
     if (m === "GET" && p === "/dev") {

@@ -1,8 +1,10 @@
 import { Agent, request } from "undici";
 import { checkCron } from "./cron.js";
 import { checkExpression } from "./expressions.js";
+import { FLOW_KEYS, parseFlow } from "./flow/parse.js";
 import { canonicalJson, type Keys, SIGNATURE_HEADER, signText, verifyText } from "./signing.js";
 import type { CancelOn, Concurrency, FnConfig, Trigger } from "./types.js";
+import { parseWhen } from "./util.js";
 
 /** HTTP client for the SDK's serve endpoint: no timeout shorter than the step limit (Node's fetch stops at 300 s). */
 export class SdkClient {
@@ -91,15 +93,8 @@ export function stepUrl(fnUrl: string, stepId: string): string {
 }
 
 /** Config keys of a function the engine honours or can safely ignore. */
-const KNOWN = new Set(["id", "name", "triggers", "steps", "concurrency", "cancel", "retries", "priority"]);
+const KNOWN = new Set(["id", "name", "triggers", "steps", "concurrency", "cancel", "retries", "priority", ...FLOW_KEYS]);
 const UNSUPPORTED_NOTES: Record<string, string> = {
-  batchEvents: "event batching",
-  debounce: "debounce",
-  throttle: "throttle",
-  rateLimit: "rate limit",
-  idempotency: "idempotency key",
-  timeouts: "timeouts",
-  singleton: "singleton",
   checkpointing: "checkpointing",
 };
 
@@ -134,7 +129,7 @@ export function parseFunctions(appId: string, raw: unknown[]): FnConfig[] {
     for (const x of cancel) {
       const bad = checkExpression(x.if);
       if (bad) warnings.push(`cancelOn ${bad}`);
-      if (x.timeout) warnings.push("cancelOn timeout is ignored");
+      if (x.timeout && parseWhen(x.timeout, 0) === undefined) warnings.push(`cancelOn timeout "${x.timeout}" is not a duration (ignored)`);
     }
     for (const k of Object.keys(f)) {
       if (KNOWN.has(k) || f[k] === undefined || f[k] === null) continue;
@@ -143,6 +138,7 @@ export function parseFunctions(appId: string, raw: unknown[]): FnConfig[] {
     const priority = f.priority as { run?: string } | undefined;
     const badPriority = checkExpression(priority?.run);
     if (badPriority) warnings.push(`priority ${badPriority}`);
+    const flow = parseFlow(f, warnings);
     const attempts = step?.retries?.attempts;
     out.push({
       id,
@@ -154,6 +150,7 @@ export function parseFunctions(appId: string, raw: unknown[]): FnConfig[] {
       cancel,
       retries: typeof attempts === "number" && attempts >= 0 ? attempts : 4,
       ...(priority?.run ? { priority: { run: priority.run } } : {}),
+      ...flow,
       warnings,
     });
   }

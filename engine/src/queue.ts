@@ -16,7 +16,7 @@ export interface WorkItem {
 export type Admission =
   | { kind: "drop" } // the run is gone or finished
   | { kind: "wait" } // not runnable yet (e.g. its function is not synced): stays queued
-  | { kind: "go"; fn: FnConfig; run: RunRec };
+  | { kind: "go"; fn: FnConfig; run: RunRec; gate?: () => number | undefined };
 
 interface Bucket {
   key: string;
@@ -87,6 +87,13 @@ export class ReadyQueue {
           i++;
           continue;
         }
+        // A gate (throttle) is asked last, once a slot is free, because asking counts the start.
+        const until = a.gate?.();
+        if (until !== undefined) {
+          this.wakeAt(until);
+          i++;
+          continue;
+        }
         this.ready.splice(i, 1);
         for (const b of buckets) this.inFlightByBucket.set(b.key, (this.inFlightByBucket.get(b.key) ?? 0) + 1);
         this.inFlight++;
@@ -105,8 +112,22 @@ export class ReadyQueue {
     }
   }
 
+  private wake: { at: number; timer: NodeJS.Timeout } | undefined;
+
+  /** Pump again at `at` (the earliest of the times asked for). */
+  private wakeAt(at: number): void {
+    if (this.wake && this.wake.at <= at) return;
+    if (this.wake) clearTimeout(this.wake.timer);
+    const timer = setTimeout(() => {
+      this.wake = undefined;
+      this.pump();
+    }, Math.max(1, at - Date.now()));
+    this.wake = { at, timer };
+  }
+
   stop(): void {
     this.stopped = true;
+    if (this.wake) clearTimeout(this.wake.timer);
   }
 
   /** Number of executing SDK requests (for tests and the dashboard). */

@@ -2,15 +2,16 @@ import { Crons, SCHEDULED_EVENT } from "./cron.js";
 import { evaluate, nameMatches } from "./expressions.js";
 import { INVOKED_EVENT, lifecycleEvents } from "./lifecycle.js";
 import { Executor } from "./execute.js";
+import { FlowControl } from "./flow/index.js";
 import { priorityOf } from "./flow/priority.js";
 import { SdkClient } from "./protocol.js";
 import type { Keys } from "./signing.js";
 import { type Admission, ReadyQueue, type WorkItem } from "./queue.js";
 import { DEDUPE_WINDOW_MS, type Store } from "./store.js";
-import { AppRegistry } from "./sync.js";
+import { AppRegistry, type RegisterOutcome } from "./sync.js";
 import { Timers } from "./timers.js";
 import { type EventRec, type FnConfig, type RunRec, TERMINAL } from "./types.js";
-import { errMessage, fmtMs, type Logger, ulid } from "./util.js";
+import { errMessage, fmtMs, type Logger, parseWhen, ulid } from "./util.js";
 import { Waits } from "./waits.js";
 
 export { CANCELLED_EVENT, FAILED_EVENT, FINISHED_EVENT, INVOKED_EVENT } from "./lifecycle.js";
@@ -43,6 +44,7 @@ export class Scheduler {
   private readonly waits: Waits;
   private readonly executor: Executor;
   private readonly crons: Crons;
+  private readonly flow: FlowControl;
   private stopped = false;
   /** Ids of runs that are not finished (events are matched against these only). */
   private readonly active = new Set<string>();
@@ -52,7 +54,7 @@ export class Scheduler {
     private readonly opts: SchedulerOptions,
   ) {
     this.sdk = new SdkClient(opts.maxStepMs, opts.keys);
-    this.registry = new AppRegistry(store, this.sdk, opts, {
+    this.registry = new AppRegistry(store, this.sdk, { ...opts, signed: !!opts.keys?.signed }, {
       onRemoved: (ids) => this.failRunsOf(ids),
       onChanged: () => {
         this.crons.reconcile(this.functions.values());
@@ -85,6 +87,17 @@ export class Scheduler {
       finishRun: (run, status, r) => this.finishRun(run, status, r),
       syncApp: (url) => this.registry.syncApp(url),
       appUrlOf: (fn) => this.registry.appUrlOf(fn),
+      started: (fn, run) => this.flow.started(fn, run),
+    });
+    this.flow = new FlowControl({
+      store,
+      timers: this.timers,
+      log: opts.log,
+      functions: this.registry.functions,
+      activeRuns: () => this.activeRuns(),
+      createRun: (fn, ev, extra) => this.createRun(fn, ev, extra),
+      skipRun: (fn, ev, reason, extra) => this.skipRun(fn, ev, reason, extra),
+      cancelRun: (id, reason) => this.cancelRun(id, reason),
     });
   }
 
@@ -100,6 +113,7 @@ export class Scheduler {
 
   start(): void {
     this.recover();
+    this.flow.recover();
     this.crons.reconcile(this.functions.values());
     this.registry.start();
   }
@@ -120,8 +134,8 @@ export class Scheduler {
     return this.registry.syncApp(appUrl);
   }
 
-  register(appUrl: string, appId: string, rawFns: unknown[]): FnConfig[] {
-    return this.registry.register(appUrl, appId, rawFns);
+  register(appUrl: string, appId: string, rawFns: unknown[]): Promise<RegisterOutcome> {
+    return this.registry.registerOutOfBand(appUrl, appId, rawFns);
   }
 
   stats(): ReturnType<ReadyQueue["stats"]> {
@@ -223,6 +237,8 @@ export class Scheduler {
       if (!fn) continue;
       for (const c of fn.cancel) {
         if (c.event !== ev.name) continue;
+        const until = c.timeout ? parseWhen(c.timeout, run.createdAt) : undefined;
+        if (until !== undefined && ev.receivedAt > until) continue; // the cancelOn window has passed
         if (!evaluate(c.if, { event: run.event, async: ev })) continue;
         this.cancelRun(run.id, `cancelled by event ${ev.name} (${ev.id})`);
         break;
@@ -233,7 +249,7 @@ export class Scheduler {
       const hit = fn.triggers.some(
         (t) => t.event !== undefined && nameMatches(t.event, ev.name) && evaluate(t.expression, { event: ev }),
       );
-      if (hit) this.createRun(fn, ev);
+      if (hit) this.flow.trigger(fn, ev);
     }
   }
 
@@ -241,8 +257,8 @@ export class Scheduler {
     const now = Date.now();
     const ev: EventRec = { id: ulid(now), name: SCHEDULED_EVENT, data: { cron: expr }, ts: tickAt, receivedAt: now };
     this.store.putEvent(ev);
-    const run = this.createRun(fn, ev);
-    this.log(`cron ${fn.id} "${expr}" fired: run ${run.id}`);
+    this.log(`cron ${fn.id} "${expr}" fired (tick ${new Date(tickAt).toISOString()})`);
+    this.flow.trigger(fn, ev);
   }
 
   createRun(fn: FnConfig, ev: EventRec, extra: Partial<RunRec> = {}): RunRec {
@@ -265,6 +281,36 @@ export class Scheduler {
     this.active.add(run.id);
     this.enqueueDiscovery(run);
     return run;
+  }
+
+  /** Record a run flow control did not start (visible as skipped, with the reason). */
+  private skipRun(fn: FnConfig, ev: EventRec, reason: string, extra: Partial<RunRec> = {}): RunRec {
+    const now = Date.now();
+    const run: RunRec = {
+      id: ulid(),
+      fnId: fn.id,
+      fnName: fn.name,
+      status: "skipped",
+      event: ev,
+      events: [ev],
+      createdAt: now,
+      endedAt: now,
+      stack: [],
+      disableImmediate: false,
+      attempts: 0,
+      ...extra,
+      skipReason: reason,
+    };
+    this.store.putRun(run);
+    this.log(`run ${run.id} skipped: ${fn.id} (${reason})`);
+    return run;
+  }
+
+  private *activeRuns(): Iterable<RunRec> {
+    for (const id of this.active) {
+      const run = this.store.runs.get(id);
+      if (run && !TERMINAL.has(run.status)) yield run;
+    }
   }
 
   rerun(runId: string): RunRec | undefined {
@@ -292,6 +338,7 @@ export class Scheduler {
     if (!run || TERMINAL.has(run.status)) return { kind: "drop" };
     const fn = this.functions.get(run.fnId);
     if (!fn) return { kind: "wait" }; // wait for a sync that brings the function
+    if (run.status === "queued" && item.stepId === "step" && fn.throttle) return { kind: "go", fn, run, gate: () => this.flow.claimStart(fn, run) };
     return { kind: "go", fn, run };
   }
 

@@ -23,7 +23,8 @@ export class Store {
   readonly runs = new Map<string, RunRec>();
   readonly steps = new Map<string, Map<string, StepRec>>();
   readonly apps = new Map<string, FnConfig[]>();
-  /** Small durable state of the flow-control modules (a cron's last tick, …), by key. */
+  /** Small durable state of the flow-control modules (a cron's last tick, …), by key; an object
+   * value with a numeric `expiresAt` is dropped at compaction once that time has passed. */
   readonly marks = new Map<string, unknown>();
   private fd = -1;
   private syncTimer: NodeJS.Timeout | undefined;
@@ -109,7 +110,14 @@ export class Store {
       lines.length = 0;
     };
     for (const [appUrl, fns] of this.apps) lines.push(JSON.stringify({ t: "fns", appUrl, fns }) + "\n");
-    for (const [key, value] of this.marks) lines.push(JSON.stringify({ t: "mark", key, value }) + "\n");
+    for (const [key, value] of this.marks) {
+      const exp = (value as { expiresAt?: unknown } | null)?.expiresAt;
+      if (typeof exp === "number" && exp < now) {
+        this.marks.delete(key); // e.g. a rate limit's state once it no longer limits anything
+        continue;
+      }
+      lines.push(JSON.stringify({ t: "mark", key, value }) + "\n");
+    }
     for (const ev of this.events.values()) {
       // Keep events referenced by nothing only inside the dedupe window (bounded growth).
       if (now - ev.receivedAt > DEDUPE_WINDOW_MS * 7) {

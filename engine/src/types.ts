@@ -31,7 +31,18 @@ export interface CancelOn {
   timeout?: string;
 }
 
-export interface FnConfig {
+/** Flow-control options, durations in ms, keys as expressions over {event}. */
+export interface FlowConfig {
+  throttle?: { limit: number; periodMs: number; burst: number; key?: string };
+  rateLimit?: { limit: number; periodMs: number; key?: string };
+  idempotency?: string;
+  debounce?: { periodMs: number; key?: string; timeoutMs?: number };
+  batchEvents?: { maxSize: number; timeoutMs: number; key?: string; if?: string };
+  singleton?: { mode: "skip" | "cancel"; key?: string };
+  timeouts?: { startMs?: number; finishMs?: number };
+}
+
+export interface FnConfig extends FlowConfig {
   id: string;
   name: string;
   appId: string;
@@ -44,6 +55,8 @@ export interface FnConfig {
   retries: number;
   priority?: { run?: string };
   warnings: string[];
+  /** Registered under a URL the engine was not configured with, after a signed sync proved the app owns it. */
+  verified?: boolean;
 }
 
 export type StepResult = { type: "data"; data: Json } | { type: "error"; error: Json };
@@ -78,7 +91,7 @@ export interface StepRec {
   invoke?: { fnId: string; childRunId?: string; timeoutAt?: number };
 }
 
-export type RunStatus = "queued" | "running" | "completed" | "failed" | "cancelled";
+export type RunStatus = "queued" | "running" | "completed" | "failed" | "cancelled" | "skipped";
 
 export interface RunRec {
   id: string;
@@ -99,6 +112,10 @@ export interface RunRec {
   parentStepHash?: string;
   rerunOf?: string;
   cancelReason?: string;
+  /** Why flow control did not start it (rate limit, idempotency, singleton). */
+  skipReason?: string;
+  /** The evaluated singleton key, when the function has one. */
+  singletonKey?: string;
   /** Seconds the run's queue items are moved ahead (priority.run, evaluated once at creation). */
   priority?: number;
   /** Function-level attempts used (500s from the SDK outside steps). */
@@ -107,4 +124,4 @@ export interface RunRec {
   errors?: { attempt: number; at: number; error: Json }[];
 }
 
-export const TERMINAL: ReadonlySet<RunStatus> = new Set(["completed", "failed", "cancelled"]);
+export const TERMINAL: ReadonlySet<RunStatus> = new Set(["completed", "failed", "cancelled", "skipped"]);

@@ -22,10 +22,14 @@ beforeAll(async () => {
       { id: "fancy", throttle: { limit: 1, period: "1s" }, debounce: { period: "1s" }, triggers: [{ event: "l/fancy" }, { cron: "0 * * * *" }] },
       async () => "ok",
     ),
+    inngest.createFunction(
+      { id: "unreadable", rateLimit: { limit: 1, period: "1m", key: "size(event.data.list)" }, triggers: [{ event: "l/unreadable" }] },
+      async () => "ok",
+    ),
   ]);
   engine = await startEngine({ port, appUrls: [app.url], dataDir: tempDir(), backoffBaseMs: 20, maxStepMs: 700, pollIntervalMs: 60_000, quiet: true });
   base = engine.url;
-  await waitFor(async () => (await api(base, "/health")).functions === 2, 10_000, "sync");
+  await waitFor(async () => (await api(base, "/health")).functions === 3, 10_000, "sync");
 });
 
 afterAll(async () => {
@@ -51,17 +55,16 @@ describe("limits and registration", () => {
     const body = await res.json();
     expect(JSON.stringify(body)).not.toMatch(/error/i);
     const { functions } = await api(base, "/api/functions");
-    expect(functions.map((f: { id: string }) => f.id)).toEqual(["l-slow-once", "l-fancy"]);
+    expect(functions.map((f: { id: string }) => f.id)).toEqual(["l-slow-once", "l-fancy", "l-unreadable"]);
   });
 
-  it("warns about configs it does not implement", async () => {
+  it("warns only about what it cannot honour: flow control and cron are implemented", async () => {
     const { functions } = await api(base, "/api/functions");
-    const fancy = functions.find((f: { id: string }) => f.id === "l-fancy");
-    const w = fancy.warnings.join("\n");
-    expect(w).toMatch(/throttle/);
-    expect(w).toMatch(/debounce/);
-    expect(w).not.toMatch(/cron/); // cron triggers are scheduled
-    expect(functions.find((f: { id: string }) => f.id === "l-slow-once").warnings).toEqual([]);
+    const byId = (id: string) => functions.find((f: { id: string }) => f.id === id);
+    expect(byId("l-fancy").warnings).toEqual([]); // throttle, debounce and a cron trigger
+    expect(byId("l-fancy").throttle).toEqual({ limit: 1, periodMs: 1000, burst: 1 });
+    expect(byId("l-unreadable").warnings.join("\n")).toMatch(/rateLimit key unsupported expression/);
+    expect(byId("l-slow-once").warnings).toEqual([]);
   });
 
   it("refuses a data dir another live engine uses", async () => {

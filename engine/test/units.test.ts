@@ -124,3 +124,24 @@ describe("priority.run and the expressions it uses", async () => {
     expect(checkExpression("a ? b")).toMatch(/missing :/);
   });
 });
+
+describe("GCRA (throttle and rate limits)", async () => {
+  const { gcra } = await import("../src/flow/gcra.js");
+  it("spaces requests by the emission interval, allowing the tolerance ahead", () => {
+    // 1 per second, no burst
+    let r = gcra(undefined, 0, 1000, 0);
+    expect(r.allowed).toBe(true);
+    r = gcra(r.tat, 10, 1000, 0);
+    expect(r).toMatchObject({ allowed: false, retryAt: 1000 });
+    expect(gcra(1000, 1000, 1000, 0).allowed).toBe(true);
+    // 3 per minute as a rate limit: three at once, then one every 20 s
+    let tat: number | undefined;
+    const got = [0, 0, 0, 0].map(() => {
+      const x = gcra(tat, 0, 20_000, 40_000);
+      if (x.allowed) tat = x.tat;
+      return x.allowed;
+    });
+    expect(got).toEqual([true, true, true, false]);
+    expect(gcra(tat, 20_000, 20_000, 40_000).allowed).toBe(true);
+  });
+});
