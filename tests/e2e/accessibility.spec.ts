@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import { AxeBuilder } from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
+import { E2E_OPERATIONS_TOKEN } from "./operator";
 import { fixture, uploadThroughApi, waitForStatus } from "./support";
 
 /**
@@ -51,7 +52,9 @@ test("the upload page, the list, a session in every state and /operations have n
     await check(page, name);
   }
 
+  await page.setExtraHTTPHeaders({ authorization: `Bearer ${E2E_OPERATIONS_TOKEN}` });
   await page.goto("/operations");
+  await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
   await check(page, "operations");
 
   // The favicon is there.
