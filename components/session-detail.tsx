@@ -7,7 +7,8 @@ import useSWR from "swr";
 import { AnalysisPanel } from "./analysis-panel";
 import { ApiError, fetchJson, type SessionView } from "./api";
 import { isFinal, isOpen, STAGE_LABEL, STATUS_LABEL, STATUS_PROGRESS_LABEL } from "@/lib/sessions/status";
-import { formatBytes, formatClock, formatElapsed, providerLabel } from "./format";
+import { formatClock, formatDuration } from "@/lib/time";
+import { formatBytes, providerLabel } from "./format";
 import { TitleEditor } from "./title-editor";
 import { usePlayerShortcuts } from "./use-player-shortcuts";
 import { StageTimeline } from "./stage-timeline";
@@ -107,7 +108,7 @@ export function SessionDetail({ id }: { id: string }) {
               {s.attempt > 1 && active ? ` · attempt ${s.attempt}` : ""}
             </span>
             <span className="tabular-nums text-stone-600">
-              <span data-testid="progress">{s.progress}%</span> · {formatElapsed(elapsed)}
+              <span data-testid="progress">{s.progress}%</span> · {formatDuration(elapsed / 1000)}
               {s.finishedAt ? " total" : " elapsed"}
             </span>
           </div>

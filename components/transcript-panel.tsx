@@ -3,7 +3,8 @@
 import { useEffect, useMemo, useRef, useState } from "react";
 import type { SessionView } from "./api";
 import { download, toMarkdown, toSrt, toText, toVtt } from "./exports";
-import { formatClock, providerLabel } from "./format";
+import { formatClock } from "@/lib/time";
+import { providerLabel } from "./format";
 import { SpeakerNames } from "./speaker-names";
 
 type Transcript = NonNullable<SessionView["transcript"]>;

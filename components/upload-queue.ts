@@ -3,12 +3,13 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { useSWRConfig } from "swr";
 import * as tus from "tus-js-client";
-import { AUDIO_EXTENSIONS, isAcceptableMedia } from "@/lib/sessions/upload-rules";
+import { ACCEPT_ATTRIBUTE } from "@/lib/sessions/media";
+import { isAcceptableMedia } from "@/lib/sessions/upload-rules";
 import { ApiError, fetchJson, putWithProgress, type SessionView, type UploadInstructions } from "./api";
 import { formatBytes } from "./format";
 
-/** The file picker offers what the server accepts (lib/sessions/upload-rules.ts). */
-export const ACCEPT = ["audio/*", "video/*", ...AUDIO_EXTENSIONS.map((e) => `.${e}`)].join(",");
+/** The file picker offers what the server accepts. */
+export const ACCEPT = ACCEPT_ATTRIBUTE;
 
 /** Two at a time: enough to keep a connection busy, few enough that each shows real progress. */
 const PARALLEL = 2;

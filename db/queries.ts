@@ -28,6 +28,7 @@ export interface NewSession {
   fileSize: number;
   language?: string | null;
   deleteAfterAnalysis: boolean;
+  webhookUrl?: string | null;
 }
 
 export async function insertSession(db: Database, s: NewSession): Promise<SessionRow> {

@@ -48,6 +48,14 @@ export const sessions = pgTable(
     transcriber: text("transcriber"),
     /** Pauses ffmpeg found while preparing; the analysis measures speaking time from them. */
     silences: jsonb("silences").$type<{ start: number; end: number }[]>(),
+    /** Where session.completed / session.failed are POSTed (checked against private targets at creation and delivery). */
+    webhookUrl: text("webhook_url"),
+    /** Times self-healing re-dispatched this session after its run was lost; capped by AUTO_RECOVERY_ATTEMPTS. */
+    recoveries: integer("recoveries").notNull().default(0),
+    /** An operator asked for it to go first. */
+    urgent: boolean("urgent").notNull().default(false),
+    /** The engine's run of the current generation, for a link to its dashboard. */
+    runId: text("run_id"),
     /** Names the person gave the transcript's speaker labels ("A" → "Maria"). */
     speakerNames: jsonb("speaker_names").$type<Record<string, string>>().notNull().default({}),
     queuedAt: timestamp("queued_at", { withTimezone: true }),
@@ -136,8 +144,56 @@ export const analyses = pgTable("analyses", {
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
 });
 
-export const schema = { sessions, stageLog, chunks, transcripts, transcriptSegments, analyses };
+/**
+ * Failures waiting to be told to operators. A burst is grouped: the first alert run
+ * to wake after the grouping window claims every unclaimed row and sends one message.
+ */
+export const alerts = pgTable(
+  "alerts",
+  {
+    id: serial("id").primaryKey(),
+    /** "<type>:<session>:<generation>": the same failure recorded twice is one alert. */
+    dedupeKey: text("dedupe_key").notNull().unique(),
+    type: text("type").$type<AlertType>().notNull(),
+    sessionId: text("session_id"),
+    stage: text("stage"),
+    data: jsonb("data").$type<Record<string, unknown>>().notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    claimedAt: timestamp("claimed_at", { withTimezone: true }),
+    groupId: text("group_id"),
+  },
+  (t) => [index("alerts_unclaimed_idx").on(t.claimedAt, t.createdAt)],
+);
+export type AlertType = "session.failed" | "session.recovery_exhausted" | "step.failing";
+
+/** Every attempt to deliver an alert or a completion webhook, for /operations and the session. */
+export const deliveries = pgTable(
+  "deliveries",
+  {
+    id: serial("id").primaryKey(),
+    at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+    kind: text("kind").$type<"alert" | "webhook">().notNull(),
+    channel: text("channel").$type<"webhook" | "slack" | "email">().notNull(),
+    /** session.completed, session.failed, alerts.grouped, … */
+    eventType: text("event_type").notNull(),
+    /** The Standard Webhooks message id (the same on every retry of one message). */
+    messageId: text("message_id").notNull(),
+    sessionId: text("session_id"),
+    /** The URL without credentials or query, or the e-mail recipients. */
+    target: text("target").notNull(),
+    attempt: integer("attempt").notNull(),
+    ok: boolean("ok").notNull(),
+    statusCode: integer("status_code"),
+    error: text("error"),
+    durationMs: integer("duration_ms"),
+  },
+  (t) => [index("deliveries_session_idx").on(t.sessionId, t.id), index("deliveries_at_idx").on(t.at)],
+);
+
+export const schema = { sessions, stageLog, chunks, transcripts, transcriptSegments, analyses, alerts, deliveries };
 
 export type SessionRow = typeof sessions.$inferSelect;
 export type StageLogRow = typeof stageLog.$inferSelect;
 export type ChunkRow = typeof chunks.$inferSelect;
+export type AlertRow = typeof alerts.$inferSelect;
+export type DeliveryRow = typeof deliveries.$inferSelect;

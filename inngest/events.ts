@@ -13,3 +13,26 @@ export const sessionCancelled = eventType("session/cancelled", {
 
 /** Deterministic, so a repeated "uploaded" (double click, client retry) is deduplicated by the server. */
 export const uploadedEventId = (sessionId: string, generation: number) => `session-uploaded-${sessionId}-${generation}`;
+
+/**
+ * Why a session ended failed: a run gave up, self-healing gave up on a lost run,
+ * or the upload never finished (not an operator's problem: no alert).
+ */
+export const FAILURE_REASONS = ["processing", "recovery_exhausted", "upload_expired"] as const;
+export const sessionFailedData = z.object({
+  sessionId: z.uuid(),
+  generation: z.number().int().nonnegative(),
+  reason: z.enum(FAILURE_REASONS),
+});
+
+/** A session ended failed for good; alerts operators and calls the session's webhook. */
+export const sessionFailed = eventType("session/failed", { schema: sessionFailedData });
+
+/** A session completed; calls the session's webhook. */
+export const sessionCompleted = eventType("session/completed", {
+  schema: z.object({ sessionId: z.uuid(), generation: z.number().int().nonnegative() }),
+});
+
+/** One per session and generation, so a repeated announcement is deduplicated by the server. */
+export const finishedEventId = (kind: "completed" | "failed", sessionId: string, generation: number) =>
+  `session-${kind}-${sessionId}-${generation}`;

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { DEFAULT_ANALYSIS_MODEL, DEFAULT_TRANSCRIPTION_MODEL, OPENAI_TRANSCRIPTION_MODELS } from "@/lib/openai/models";
 
 /**
  * Every environment variable Murmur reads, validated once. Application code asks
@@ -12,6 +13,43 @@ const bool = z
   .transform((v) => v === "1" || v === "true" || v === "yes");
 
 const positiveInt = z.coerce.number().int().positive();
+
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/**
+ * "30s", "15m", "24h", "30d" (also "500ms", "1.5h") → milliseconds. The one
+ * parser for every duration setting, so they all read the same way.
+ */
+export function parseDuration(text: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$/i.exec(text);
+  if (!m) return undefined;
+  const ms = Number(m[1]) * UNIT_MS[m[2]!.toLowerCase() as keyof typeof UNIT_MS];
+  return ms > 0 && Number.isFinite(ms) ? Math.round(ms) : undefined;
+}
+
+/** A duration setting as milliseconds, with a message that shows the accepted forms. */
+const duration = z.string().transform((v, ctx) => {
+  const ms = parseDuration(v);
+  if (ms === undefined) {
+    ctx.addIssue({ code: "custom", message: `must be a duration such as 30s, 15m, 24h or 30d (got "${v}")` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+/** Cron as Inngest reads it (robfig/cron v3): five fields or a descriptor, optionally prefixed "TZ=Area/City ". */
+const cron = z
+  .string()
+  .trim()
+  .regex(
+    /^(?:(?:CRON_)?TZ=\S+\s+)?(?:(?:\S+\s+){4}\S+|@(?:hourly|daily|midnight|weekly|monthly|yearly|annually)|@every\s+\S+)$/,
+    "must be a cron expression with five fields (e.g. */5 * * * *), a descriptor such as @hourly, or @every 90s",
+  );
+
+const emailList = z
+  .string()
+  .transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean))
+  .pipe(z.array(z.email("must be a comma-separated list of e-mail addresses")).min(1));
 
 const schema = z
   .object({
@@ -29,12 +67,10 @@ const schema = z
     MAX_UPLOAD_BYTES: positiveInt.default(500 * 1024 * 1024),
 
     TRANSCRIPTION_PROVIDER: z.enum(["local", "openai"]).default("local"),
-    TRANSCRIPTION_MODEL: z
-      .enum(["gpt-4o-transcribe", "gpt-4o-mini-transcribe", "whisper-1", "gpt-4o-transcribe-diarize"])
-      .default("gpt-4o-transcribe"),
+    TRANSCRIPTION_MODEL: z.enum(OPENAI_TRANSCRIPTION_MODELS).default(DEFAULT_TRANSCRIPTION_MODEL),
     TRANSCRIPTION_PROMPT: z.string().optional(),
     ANALYSIS_PROVIDER: z.enum(["local", "openai"]).default("local"),
-    ANALYSIS_MODEL: z.string().min(1).default("gpt-4o-mini"),
+    ANALYSIS_MODEL: z.string().min(1).default(DEFAULT_ANALYSIS_MODEL),
     OPENAI_API_KEY: z.string().min(1).optional(),
     OPENAI_BASE_URL: z.url().optional(),
     OPENAI_TIMEOUT_MS: positiveInt.default(120_000),
@@ -49,6 +85,44 @@ const schema = z
     CHUNK_PARALLELISM: positiveInt.default(4),
     PROCESSING_RETRIES: z.coerce.number().int().min(0).max(20).default(3),
     PROCESSING_CONCURRENCY: positiveInt.default(5),
+
+    /** Steps of process-session executing at once for one owner, so one person's 30 uploads cannot starve another's. */
+    PROCESSING_CONCURRENCY_PER_OWNER: positiveInt.default(3),
+
+    /** Run links on /operations: "{runId}" is replaced (default: the local engine's dashboard, or Inngest Cloud with a signing key). */
+    INNGEST_RUN_URL: z.string().includes("{runId}", { message: 'must contain "{runId}"' }).optional(),
+
+    // ── alerts and webhooks ──
+    ALERT_WEBHOOK_URL: z.url().optional(),
+    ALERT_SLACK_WEBHOOK_URL: z.url().optional(),
+    SMTP_URL: z.string().regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL").optional(),
+    ALERT_EMAIL_TO: emailList.optional(),
+    ALERT_EMAIL_FROM: z.string().min(3).default("Murmur <murmur@localhost>"),
+    /** Failures within this window are sent as one message. */
+    ALERT_GROUP_WINDOW: duration.prefault("1m"),
+    /** A step failing for this many sessions within ALERT_STEP_WINDOW raises a "step keeps failing" alert. */
+    ALERT_STEP_FAILURES: positiveInt.default(3),
+    ALERT_STEP_WINDOW: duration.prefault("1h"),
+    /** Standard Webhooks secret ("whsec_" + base64) signing alert and completion webhooks. */
+    WEBHOOK_SECRET: z
+      .string()
+      .regex(/^(whsec_)?[A-Za-z0-9+/]{20,}={0,2}$/, 'must be a Standard Webhooks secret: "whsec_" followed by base64 (openssl rand -base64 32)')
+      .optional(),
+    /** Lets webhooks target loopback and private addresses (tests, a receiver on the same network). */
+    WEBHOOK_ALLOW_PRIVATE: bool.default(false),
+    WEBHOOK_RETRIES: z.coerce.number().int().min(0).max(20).default(6),
+    WEBHOOK_TIMEOUT: duration.prefault("10s"),
+
+    // ── self-healing and retention ──
+    SWEEP_CRON: cron.default("*/5 * * * *"),
+    /** A queued/processing session without progress for this long is re-dispatched. */
+    STALE_RUN_AFTER: duration.prefault("15m"),
+    AUTO_RECOVERY_ATTEMPTS: z.coerce.number().int().min(0).max(20).default(2),
+    UPLOAD_EXPIRES_AFTER: duration.prefault("24h"),
+    RETENTION_CRON: cron.default("17 * * * *"),
+    /** Unset = keep forever. */
+    AUDIO_RETENTION: duration.optional(),
+    SESSION_RETENTION: duration.optional(),
 
     /** Password (HTTP Basic, any user name) for /operations; without it the page is open locally and off on Vercel. */
     OPERATIONS_TOKEN: z.string().min(12, "must be at least 12 characters").optional(),
@@ -77,6 +151,12 @@ const schema = z
     }
     if (env.NODE_ENV === "production" && env.VERCEL && !env.SESSION_SECRET) {
       ctx.addIssue({ code: "custom", path: ["SESSION_SECRET"], message: "is required in production" });
+    }
+    if (env.ALERT_WEBHOOK_URL && !env.WEBHOOK_SECRET) {
+      ctx.addIssue({ code: "custom", path: ["WEBHOOK_SECRET"], message: "is required with ALERT_WEBHOOK_URL (alerts are signed)" });
+    }
+    if (env.SMTP_URL && !env.ALERT_EMAIL_TO) {
+      ctx.addIssue({ code: "custom", path: ["ALERT_EMAIL_TO"], message: "is required with SMTP_URL (who gets the alerts)" });
     }
     if (env.VERCEL && !env.DATABASE_URL) {
       ctx.addIssue({ code: "custom", path: ["DATABASE_URL"], message: "is required on Vercel (embedded PGlite needs a disk)" });

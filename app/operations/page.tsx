@@ -7,7 +7,7 @@ import { countByStatus, listAllSessions } from "@/db/queries";
 import { authorizeOperator } from "@/lib/auth/operator";
 import { isSessionStatus, isStale, SESSION_STATUSES, STAGE_LABEL } from "@/lib/sessions/status";
 import { StatusBadge } from "@/components/status-badge";
-import { formatClock } from "@/components/format";
+import { formatClock } from "@/lib/time";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Operations" };

@@ -78,3 +78,32 @@ describe("cron triggers", () => {
     expect(runs.length).toBe(events.length);
   });
 });
+
+describe("cron jitter", () => {
+  it("fires each tick up to the jitter after it, and journals the tick itself", async () => {
+    const { Crons } = await import("../src/cron.js");
+    const { Store } = await import("../src/store.js");
+    const { Timers } = await import("../src/timers.js");
+    const store = new Store(tempDir());
+    store.open();
+    const timers = new Timers();
+    const fired: Array<{ tick: number; at: number }> = [];
+    const crons = new Crons(store, timers, (_fn, _expr, tick) => fired.push({ tick, at: Date.now() }), () => {});
+    const fn = { id: "j-fn", name: "fn", appId: "j", url: "", triggers: [{ cron: "@every 1s", jitter: "0.4s" }], concurrency: [], cancel: [], retries: 0, warnings: [] };
+    crons.reconcile([fn]);
+    try {
+      await waitFor(() => fired.length >= 3, 10_000, "three jittered ticks");
+      for (const f of fired) {
+        expect(f.tick % 1000).toBe(0);
+        expect(f.at - f.tick).toBeGreaterThanOrEqual(0);
+        expect(f.at - f.tick).toBeLessThan(400 + 150);
+      }
+      // the delay is random in [0, 400 ms): three all under 20 ms would mean no jitter (p ≈ 1e-4)
+      expect(Math.max(...fired.map((f) => f.at - f.tick))).toBeGreaterThan(20);
+      expect(store.marks.get("cron:j-fn:@every 1s")).toBe(fired.at(-1)!.tick);
+    } finally {
+      timers.stop();
+      store.close();
+    }
+  });
+});

@@ -5,7 +5,7 @@ import * as steps from "@/lib/pipeline/steps";
 import { recordFailedAttempt } from "@/lib/pipeline/attempts";
 import { pipelineDeps } from "@/lib/pipeline/deps";
 import { inngest } from "../client";
-import { sessionCancelled, sessionUploaded, sessionUploadedData } from "../events";
+import { finishedEventId, sessionCancelled, sessionCompleted, sessionFailed, sessionUploaded, sessionUploadedData } from "../events";
 
 type Retries = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13 | 14 | 15 | 16 | 17 | 18 | 19 | 20;
 
@@ -41,7 +41,7 @@ export const processSession = inngest.createFunction(
     retries: Math.min(20, config().PROCESSING_RETRIES) as Retries,
     concurrency: { limit: config().PROCESSING_CONCURRENCY },
     cancelOn: [{ event: sessionCancelled, match: "data.sessionId" }],
-    onFailure: async ({ event, error, logger }) => {
+    onFailure: async ({ event, error, logger, step }) => {
       // The failed run's own trigger, carried inside inngest/function.failed: validated like any payload.
       const original = sessionUploadedData.safeParse(event.data.event.data);
       if (!original.success) {
@@ -49,7 +49,15 @@ export const processSession = inngest.createFunction(
         return;
       }
       const deps = await pipelineDeps();
-      await steps.markFailed(deps, original.data, readableReason(error));
+      const failed = await step.run("mark-failed", () => steps.markFailed(deps, original.data, readableReason(error)));
+      // Only when this run still held the session: a cancelled or superseded run's failure is nobody's news.
+      if (failed) {
+        const { sessionId, generation } = original.data;
+        await step.sendEvent(
+          "announce-failed",
+          sessionFailed.create({ sessionId, generation, reason: "processing" }, { id: finishedEventId("failed", sessionId, generation) }),
+        );
+      }
     },
   },
   async ({ event, step, attempt }) => {
@@ -74,6 +82,15 @@ export const processSession = inngest.createFunction(
     if (!merged.active) return { skipped: "session no longer active" };
     await step.run("analyze", () => attemptStep(ctx, "Analysing", () => steps.analyze(deps, ctx)));
     const done = await step.run("finalize", () => attemptStep(ctx, "Finalising", () => steps.finalize(deps, ctx)));
+    if (done.active) {
+      await step.sendEvent(
+        "announce-completed",
+        sessionCompleted.create(
+          { sessionId: ctx.sessionId, generation: ctx.generation },
+          { id: finishedEventId("completed", ctx.sessionId, ctx.generation) },
+        ),
+      );
+    }
     return { sessionId: ctx.sessionId, chunks: prepared.chunks.length, words: merged.words, ...done };
   },
 );

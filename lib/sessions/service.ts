@@ -1,8 +1,11 @@
 import { randomUUID } from "node:crypto";
 import type { Database } from "@/db/client";
 import * as q from "@/db/queries";
+import { deliveriesForSession } from "@/db/operations";
 import type { SessionRow } from "@/db/schema";
+import { config } from "@/lib/config";
 import { HttpError, notFound } from "@/lib/http";
+import { BlockedTargetError, checkTarget } from "@/lib/webhooks/target";
 import { blobKeys, UploadIncompleteError, UploadTooLargeError, type BlobBody, type BlobStore } from "@/lib/storage/types";
 import { createSessionBody, isAcceptableMedia, titleFromFileName, type CreateSessionBody } from "./upload-rules";
 import { updateRun } from "@/lib/pipeline/fence";
@@ -36,6 +39,7 @@ export async function createSession(deps: SessionDeps, ownerId: string, body: Cr
       `"${body.fileName}" does not look like an audio or video recording (type "${body.contentType || "unknown"}").`,
     );
   }
+  if (body.webhookUrl) await acceptableWebhook(body.webhookUrl);
   return q.insertSession(deps.db, {
     id: randomUUID(),
     ownerId,
@@ -45,7 +49,22 @@ export async function createSession(deps: SessionDeps, ownerId: string, body: Cr
     fileSize: body.fileSize,
     language: body.language ?? null,
     deleteAfterAnalysis: body.deleteAfterAnalysis,
+    webhookUrl: body.webhookUrl ?? null,
   });
+}
+
+/** A webhook target is checked when it is given (and again at each delivery): loopback and private networks are refused. */
+async function acceptableWebhook(url: string): Promise<void> {
+  const c = config();
+  if (!c.WEBHOOK_SECRET) {
+    throw new HttpError(400, "webhooks_unavailable", "This server does not send webhooks (WEBHOOK_SECRET is not set).");
+  }
+  try {
+    await checkTarget(url, { allowPrivate: c.WEBHOOK_ALLOW_PRIVATE });
+  } catch (err) {
+    if (err instanceof BlockedTargetError) throw new HttpError(400, "webhook_refused", err.message);
+    throw err;
+  }
 }
 
 export async function requireOwned(deps: Pick<SessionDeps, "db">, id: string, ownerId: string): Promise<SessionRow> {
@@ -149,7 +168,7 @@ export async function retrySession(deps: SessionDeps, id: string, ownerId: strin
 }
 
 /** Marks the session cancelled; the caller then sends the cancel event to stop the run. */
-export async function cancel(deps: SessionDeps, id: string, ownerId: string): Promise<SessionRow> {
+export async function cancelSession(deps: SessionDeps, id: string, ownerId: string): Promise<SessionRow> {
   const row = await requireOwned(deps, id, ownerId);
   if (!(await q.cancelSession(deps.db, id, OPEN_STATUSES)) && row.status !== "cancelled") {
     throw new HttpError(409, "already_finished", `The session has already ${row.status === "completed" ? "completed" : "ended"}.`);
@@ -158,7 +177,7 @@ export async function cancel(deps: SessionDeps, id: string, ownerId: string): Pr
 }
 
 /** Deletes the session, its rows and every stored byte (audio and chunks). */
-export async function remove(deps: SessionDeps, id: string, ownerId: string): Promise<{ wasActive: boolean }> {
+export async function deleteSession(deps: SessionDeps, id: string, ownerId: string): Promise<{ wasActive: boolean }> {
   const row = await requireOwned(deps, id, ownerId);
   const wasActive = isRunStatus(row.status);
   if (wasActive) await q.cancelSession(deps.db, id, RUN_STATUSES);
@@ -178,16 +197,23 @@ export async function markStartFailed(deps: Pick<SessionDeps, "db">, row: Sessio
 
 export async function sessionDetail(deps: Pick<SessionDeps, "db">, id: string, ownerId: string): Promise<SessionView> {
   const row = await requireOwned(deps, id, ownerId);
-  const [transcript, analysis, log] = await Promise.all([
+  const [transcript, analysis, log, deliveries] = await Promise.all([
     q.findTranscript(deps.db, id),
     q.findAnalysis(deps.db, id),
     q.stageLogFor(deps.db, id),
+    deliveriesForSession(deps.db, id),
   ]);
-  return toSessionView(row, { transcript, analysis, log });
+  return toSessionView(row, { transcript, analysis, log, deliveries }, retentionPolicy());
 }
 
 export async function listSessions(deps: Pick<SessionDeps, "db">, ownerId: string): Promise<SessionView[]> {
-  return (await q.listOwnedSessions(deps.db, ownerId)).map((r) => toSessionView(r));
+  const retention = retentionPolicy();
+  return (await q.listOwnedSessions(deps.db, ownerId)).map((r) => toSessionView(r, {}, retention));
+}
+
+function retentionPolicy() {
+  const c = config();
+  return { audioMs: c.AUDIO_RETENTION, sessionMs: c.SESSION_RETENTION };
 }
 
 const mb = (bytes: number) => Math.round(bytes / (1024 * 1024));

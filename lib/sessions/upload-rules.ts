@@ -1,10 +1,5 @@
 import { z } from "zod";
-
-/** Containers people record in; the real check is ffprobe in `prepare`, this only turns away the obvious. */
-export const AUDIO_EXTENSIONS = [
-  "mp3", "m4a", "mp4", "aac", "wav", "wave", "ogg", "oga", "opus", "webm", "flac",
-  "mov", "mkv", "mpeg", "mpga", "amr", "3gp", "wma", "aif", "aiff", "caf",
-] as const;
+import { AUDIO_EXTENSIONS } from "./media";
 
 const GENERIC_TYPES = new Set(["", "application/octet-stream", "binary/octet-stream"]);
 
@@ -35,6 +30,8 @@ export const createSessionBody = z.object({
     .regex(/^[a-z]{2}(-[A-Za-z]{2})?$/, "must be a language code such as en or pt-BR")
     .optional(),
   deleteAfterAnalysis: z.boolean().default(false),
+  /** Receives session.completed / session.failed (signed, Standard Webhooks). */
+  webhookUrl: z.url({ protocol: /^https?$/, message: "must be an http:// or https:// URL" }).max(2000).optional(),
 });
 export type CreateSessionBody = z.infer<typeof createSessionBody>;
 

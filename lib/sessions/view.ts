@@ -1,4 +1,5 @@
-import type { SessionRow, StageLogRow } from "@/db/schema";
+import type { DeliveryRow, SessionRow, StageLogRow } from "@/db/schema";
+import { redactUrl } from "@/lib/webhooks/target";
 import { failureHelp } from "./failure";
 import { isStale } from "./status";
 import type { Analysis } from "@/lib/analysis/types";
@@ -42,7 +43,29 @@ export interface SessionView {
     untranscribed: AudioSpan[];
   } | null;
   analysis: Analysis | null;
+  /** An operator marked it to go first. */
+  urgent: boolean;
+  /** When AUDIO_RETENTION will delete the audio (null: kept until the person deletes it, or already gone). */
+  audioDeletesAt: string | null;
+  /** When SESSION_RETENTION will delete the whole session (null: kept). */
+  deletesAt: string | null;
   timeline?: TimelineEntry[];
+  /** The webhook given at creation (without its query) and every delivery attempt. */
+  webhook?: { url: string; deliveries: WebhookDelivery[] } | null;
+}
+
+export interface WebhookDelivery {
+  at: string;
+  event: string;
+  attempt: number;
+  ok: boolean;
+  statusCode: number | null;
+  error: string | null;
+}
+
+export interface RetentionPolicy {
+  audioMs?: number;
+  sessionMs?: number;
 }
 
 export interface TimelineEntry {
@@ -55,6 +78,7 @@ export interface TimelineEntry {
   error: string | null;
 }
 
+const FINAL: string[] = ["completed", "failed", "cancelled"];
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
 export function toSessionView(
@@ -69,8 +93,12 @@ export function toSessionView(
     };
     analysis?: { noSpeech: boolean; metrics: Analysis["metrics"]; insights: Analysis["insights"] };
     log?: StageLogRow[];
+    deliveries?: DeliveryRow[];
   } = {},
+  retention: RetentionPolicy = {},
 ): SessionView {
+  const ended = FINAL.includes(row.status);
+  const endedAt = row.finishedAt ?? row.updatedAt;
   return {
     id: row.id,
     title: row.title,
@@ -114,6 +142,27 @@ export function toSessionView(
     analysis: extra.analysis
       ? { noSpeech: extra.analysis.noSpeech, metrics: extra.analysis.metrics, insights: extra.analysis.insights }
       : null,
+    urgent: row.urgent,
+    audioDeletesAt:
+      retention.audioMs !== undefined && row.audioKey && ended ? new Date(endedAt.getTime() + retention.audioMs).toISOString() : null,
+    deletesAt: retention.sessionMs !== undefined ? new Date(row.createdAt.getTime() + retention.sessionMs).toISOString() : null,
+    ...(extra.deliveries
+      ? {
+          webhook: row.webhookUrl
+            ? {
+                url: redactUrl(row.webhookUrl),
+                deliveries: extra.deliveries.map((d) => ({
+                  at: d.at.toISOString(),
+                  event: d.eventType,
+                  attempt: d.attempt,
+                  ok: d.ok,
+                  statusCode: d.statusCode,
+                  error: d.error,
+                })),
+              }
+            : null,
+        }
+      : {}),
     ...(extra.log
       ? {
           timeline: extra.log.map((l) => ({

@@ -51,6 +51,7 @@ export interface UploadOptions {
   deleteAfterAnalysis?: boolean;
   language?: string;
   title?: string;
+  webhookUrl?: string;
 }
 
 export interface EngineStep {
@@ -250,6 +251,7 @@ export async function startPipelineHarness(options: HarnessOptions = {}) {
       deleteAfterAnalysis: opts.deleteAfterAnalysis ?? false,
       ...(opts.language ? { language: opts.language } : {}),
       ...(opts.title ? { title: opts.title } : {}),
+      ...(opts.webhookUrl ? { webhookUrl: opts.webhookUrl } : {}),
     });
     const created = await app.service.createSession(deps, OWNER, body);
     const { row } = await app.service.receiveUpload(deps, created.id, OWNER, fs.createReadStream(filePath));
@@ -305,7 +307,7 @@ export async function startPipelineHarness(options: HarnessOptions = {}) {
   }
 
   /** Runs of the onFailure function (murmur-process-session-failure) for a session, if any. */
-  async function failureRuns(sessionId: string): Promise<EngineRun[]> {
+  async function failureRunsNow(sessionId: string): Promise<EngineRun[]> {
     const { runs } = await engineApi<{ runs: Array<EngineRun & { functionId: string }> }>(`/api/runs?function=process-session-failure&limit=500`);
     const out: EngineRun[] = [];
     for (const r of runs) {
@@ -315,6 +317,21 @@ export async function startPipelineHarness(options: HarnessOptions = {}) {
       if (run.event.data.event?.data?.sessionId === sessionId) out.push(run);
     }
     return out;
+  }
+
+  /**
+   * The onFailure runs of a session once they have ended: the handler marks the session
+   * failed and then announces it (session/failed), so the session is failed a step earlier.
+   */
+  async function failureRuns(sessionId: string, timeoutMs = 15_000): Promise<EngineRun[]> {
+    return waitFor(
+      async () => {
+        const runs = await failureRunsNow(sessionId);
+        return runs.length && runs.every((r) => TERMINAL_RUN.has(r.status)) ? runs : undefined;
+      },
+      timeoutMs,
+      `the onFailure run of ${sessionId} to end`,
+    );
   }
 
   /** Polls the session (and its chunk rows) until `until` is true; records what it saw. */
@@ -370,7 +387,7 @@ export async function startPipelineHarness(options: HarnessOptions = {}) {
     failureRuns,
     watch,
     cancel: async (id: string) => {
-      const row = await app.service.cancel(deps, id, OWNER);
+      const row = await app.service.cancelSession(deps, id, OWNER);
       await app.notify.notifyCancelled(id);
       return row;
     },

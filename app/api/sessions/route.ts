@@ -2,7 +2,7 @@ import { NextResponse } from "next/server";
 import { config } from "@/lib/config";
 import { currentOwner, handle, readJson } from "@/lib/http";
 import { sessionDeps } from "@/lib/sessions/deps";
-import { bulkDeleteBody, listLibrary, removeMany } from "@/lib/sessions/library";
+import { bulkDeleteBody, listLibrary, deleteSessions } from "@/lib/sessions/library";
 import { createSession, createSessionBody } from "@/lib/sessions/service";
 import { uploadInstructions } from "@/lib/sessions/upload-instructions";
 import { notifyCancelled } from "@/lib/sessions/notify";
@@ -32,7 +32,7 @@ export const POST = handle(async (req: Request) => {
 export const DELETE = handle(async (req: Request) => {
   const owner = await currentOwner();
   const { ids } = await readJson(req, bulkDeleteBody);
-  const { deleted, notFound, stopped } = await removeMany(await sessionDeps(), ids, owner);
+  const { deleted, notFound, stopped } = await deleteSessions(await sessionDeps(), ids, owner);
   // Runs still working on a deleted session are stopped; their writes are already fenced off.
   await Promise.all([...stopped.map((id) => notifyCancelled(id)), ...deleted.map((id) => removePartialUploads(tusDirectory(), id))]);
   return NextResponse.json({ deleted, notFound });

@@ -1,0 +1,184 @@
+import { and, asc, desc, eq, gte, inArray, isNull, lt, sql } from "drizzle-orm";
+import type { Database } from "./client";
+import { alerts, deliveries, sessions, stageLog, type AlertRow, type AlertType, type DeliveryRow } from "./schema";
+
+/**
+ * Queries behind alerts, deliveries, self-healing and retention: the service
+ * half of Murmur, kept apart from the pipeline's own queries.
+ */
+
+// ── alerts ──────────────────────────────────────────────────────────────────
+
+export interface NewAlert {
+  dedupeKey: string;
+  type: AlertType;
+  sessionId?: string | null;
+  stage?: string | null;
+  data: Record<string, unknown>;
+}
+
+/** Records a failure to tell operators about; the same key twice is one alert. */
+export async function recordAlert(db: Database, a: NewAlert): Promise<boolean> {
+  const rows = await db.insert(alerts).values(a).onConflictDoNothing({ target: alerts.dedupeKey }).returning({ id: alerts.id });
+  return rows.length > 0;
+}
+
+/**
+ * Claims every alert nobody has sent yet, in one statement, so of the alert runs
+ * that wake after a burst exactly one gets the rows and the others find none.
+ * A group id claimed before (a retried step) returns its own rows again.
+ */
+export async function claimAlerts(db: Database, groupId: string, limit = 500): Promise<AlertRow[]> {
+  const mine = await db.select().from(alerts).where(eq(alerts.groupId, groupId)).orderBy(asc(alerts.id));
+  if (mine.length) return mine;
+  const claimed = await db.execute<{ id: number }>(sql`
+    update ${alerts} set claimed_at = now(), group_id = ${groupId}
+    where id in (select id from ${alerts} where claimed_at is null order by id limit ${limit} for update skip locked)
+    returning id`);
+  const ids = rowsOf<{ id: number }>(claimed).map((r) => Number(r.id));
+  if (!ids.length) return [];
+  return db.select().from(alerts).where(inArray(alerts.id, ids)).orderBy(asc(alerts.id));
+}
+
+/** Sessions that failed at `stage` since `since` (for "a step keeps failing across sessions"). */
+export async function sessionsFailedAtStage(db: Database, stage: string, since: Date): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(distinct ${alerts.sessionId})::int` })
+    .from(alerts)
+    .where(and(eq(alerts.type, "session.failed"), eq(alerts.stage, stage), gte(alerts.createdAt, since)));
+  return Number(row?.n ?? 0);
+}
+
+/** Whether a step.failing alert for this stage was already raised since `since` (one per window). */
+export async function stepAlertRaisedSince(db: Database, stage: string, since: Date): Promise<boolean> {
+  const [row] = await db
+    .select({ id: alerts.id })
+    .from(alerts)
+    .where(and(eq(alerts.type, "step.failing"), eq(alerts.stage, stage), gte(alerts.createdAt, since)))
+    .limit(1);
+  return Boolean(row);
+}
+
+// ── deliveries ──────────────────────────────────────────────────────────────
+
+export type NewDelivery = Omit<DeliveryRow, "id" | "at">;
+
+export async function recordDelivery(db: Database, d: NewDelivery): Promise<void> {
+  await db.insert(deliveries).values(d);
+}
+
+export async function deliveriesForSession(db: Database, sessionId: string): Promise<DeliveryRow[]> {
+  return db.select().from(deliveries).where(and(eq(deliveries.sessionId, sessionId), eq(deliveries.kind, "webhook"))).orderBy(asc(deliveries.id));
+}
+
+export async function recentDeliveries(db: Database, limit = 100): Promise<DeliveryRow[]> {
+  return db.select().from(deliveries).orderBy(desc(deliveries.id)).limit(limit);
+}
+
+// ── self-healing ────────────────────────────────────────────────────────────
+
+/** Sessions with a run on them that have not moved since `before`. */
+export async function staleRuns(db: Database, before: Date, limit = 100) {
+  return db
+    .select()
+    .from(sessions)
+    .where(and(inArray(sessions.status, ["queued", "processing"]), lt(sessions.updatedAt, before)))
+    .orderBy(asc(sessions.updatedAt))
+    .limit(limit);
+}
+
+/** Sessions whose upload was started before `before` and never finished. */
+export async function abandonedUploads(db: Database, before: Date, limit = 100) {
+  return db
+    .select()
+    .from(sessions)
+    .where(and(eq(sessions.status, "awaiting_upload"), lt(sessions.createdAt, before)))
+    .orderBy(asc(sessions.createdAt))
+    .limit(limit);
+}
+
+/**
+ * Ends a session that is in one of `from` and unchanged since `staleBefore`, with a reason.
+ * Conditional, so a run that moved at the last moment is left alone. Returns whether it applied.
+ */
+export async function endWithReason(
+  db: Database,
+  id: string,
+  from: string[],
+  staleBefore: Date,
+  reason: string,
+  message: string,
+): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(sessions)
+      .set({ status: "failed", error: reason, finishedAt: sql`now()`, updatedAt: sql`now()` })
+      .where(and(eq(sessions.id, id), inArray(sessions.status, from as never[]), lt(sessions.updatedAt, staleBefore)))
+      .returning({ stage: sessions.stage, progress: sessions.progress, attempt: sessions.attempt });
+    if (!row) return false;
+    await tx.insert(stageLog).values({ sessionId: id, status: "failed", ...row, message, error: reason });
+    return true;
+  });
+}
+
+export async function countRecovery(db: Database, id: string): Promise<void> {
+  await db.update(sessions).set({ recoveries: sql`${sessions.recoveries} + 1` }).where(eq(sessions.id, id));
+}
+
+/** Ended sessions (any generation) that may still hold chunk rows: their chunk blobs are leftovers. */
+export async function endedSessionIds(db: Database, ids: string[]): Promise<Set<string>> {
+  if (!ids.length) return new Set();
+  const rows = await db
+    .select({ id: sessions.id, status: sessions.status })
+    .from(sessions)
+    .where(inArray(sessions.id, ids));
+  const known = new Map(rows.map((r) => [r.id, r.status]));
+  // A folder with no session row at all belongs to a deleted session: also a leftover.
+  return new Set(ids.filter((id) => !known.has(id) || ["completed", "failed", "cancelled"].includes(known.get(id)!)));
+}
+
+// ── retention ───────────────────────────────────────────────────────────────
+
+/** Ended sessions whose audio is still stored and which finished before `before`. */
+export async function audioPastRetention(db: Database, before: Date, limit = 200) {
+  return db
+    .select({ id: sessions.id })
+    .from(sessions)
+    .where(
+      and(
+        inArray(sessions.status, ["completed", "failed", "cancelled"]),
+        sql`${sessions.audioKey} is not null`,
+        lt(sql`coalesce(${sessions.finishedAt}, ${sessions.updatedAt})`, before),
+      ),
+    )
+    .limit(limit);
+}
+
+/** Sessions created before `before` that are not running. */
+export async function sessionsPastRetention(db: Database, before: Date, limit = 200) {
+  return db
+    .select({ id: sessions.id })
+    .from(sessions)
+    .where(and(inArray(sessions.status, ["completed", "failed", "cancelled", "awaiting_upload"]), lt(sessions.createdAt, before)))
+    .limit(limit);
+}
+
+export async function setUrgent(db: Database, id: string, urgent: boolean): Promise<boolean> {
+  const rows = await db.update(sessions).set({ urgent, updatedAt: sql`now()` }).where(eq(sessions.id, id)).returning({ id: sessions.id });
+  return rows.length > 0;
+}
+
+export async function setRunId(db: Database, id: string, generation: number, runId: string): Promise<void> {
+  await db.update(sessions).set({ runId }).where(and(eq(sessions.id, id), eq(sessions.generation, generation)));
+}
+
+export async function unclaimedAlertCount(db: Database): Promise<number> {
+  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(alerts).where(isNull(alerts.claimedAt));
+  return Number(row?.n ?? 0);
+}
+
+/** db.execute answers differ by driver: pg/neon give {rows}, PGlite gives {rows} too, some give an array. */
+export function rowsOf<T>(result: unknown): T[] {
+  if (Array.isArray(result)) return result as T[];
+  return ((result as { rows?: T[] }).rows ?? []) as T[];
+}

@@ -1,0 +1,29 @@
+import { getDb } from "@/db/client";
+import { alertChannels, sendAlert, type AlertChannel } from "@/lib/alerts/channels";
+import type { ComposedAlert } from "@/lib/alerts/compose";
+import { claimGroup, recordFailure } from "@/lib/alerts/service";
+import { config } from "@/lib/config";
+import { deliverSessionWebhook, type SessionEventType } from "@/lib/webhooks/session";
+
+/**
+ * The service functions' step bodies with their dependencies filled in from
+ * configuration, so inngest/functions only declares (and never opens the database).
+ */
+
+export const configuredAlertChannels = () => alertChannels(config());
+
+export async function recordFailureJob(f: Parameters<typeof recordFailure>[2]) {
+  return recordFailure(await getDb(), config(), f);
+}
+
+export async function claimAlertGroupJob(groupId: string) {
+  return claimGroup(await getDb(), groupId);
+}
+
+export async function sendAlertJob(channel: AlertChannel, alert: ComposedAlert, attempt: number) {
+  return sendAlert(config(), channel, alert, { db: await getDb(), sessionId: null, attempt });
+}
+
+export async function deliverSessionWebhookJob(ev: { sessionId: string; generation: number; type: SessionEventType; attempt: number }) {
+  return deliverSessionWebhook(await getDb(), config(), ev);
+}
