@@ -45,7 +45,8 @@ export default async function OperationsPage({ searchParams }: { searchParams: P
           </Link>
         ))}
       </div>
-      <div className="overflow-x-auto rounded-2xl border border-stone-200 bg-white">
+      {/* Focusable, so a keyboard can scroll the table sideways on a narrow screen. */}
+      <div className="overflow-x-auto rounded-2xl border border-stone-200 bg-white" tabIndex={0} role="region" aria-label="Recordings">
         <table className="w-full text-left text-sm" data-testid="operations-table">
           <thead className="bg-stone-50 text-xs uppercase tracking-wide text-stone-500">
             <tr>
