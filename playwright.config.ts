@@ -57,6 +57,7 @@ export default defineConfig({
         INNGEST_DEV: "1",
         INNGEST_BASE_URL: `http://127.0.0.1:${ENGINE_PORT}`,
         MAX_UPLOAD_BYTES: String(50 * 1024 * 1024),
+        ADMIN_EMAILS: "admin@murmur.test",
         // /operations is closed without one; the accessibility spec visits it as an operator.
         OPERATIONS_TOKEN: E2E_OPERATIONS_TOKEN,
       },

@@ -1,3 +1,4 @@
+import { makeWorkDir } from "@/lib/audio/leftovers";
 import fsp from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -80,7 +81,8 @@ export async function prepare(deps: PipelineDeps, ctx: RunContext): Promise<Prep
 
   if (!row.audioKey) throw new PermanentError("The audio of this session is no longer stored.");
   const audio = await deps.store.toLocalFile(row.audioKey);
-  const work = await fsp.mkdtemp(path.join(os.tmpdir(), "murmur-prepare-"));
+  // Under the app's own work folder, so a restart after a crash can remove it (lib/audio/leftovers.ts).
+  const work = await makeWorkDir();
   // Cutting hours of audio takes a while: a cancel stops it instead of letting it run to the end.
   const claim = watchClaim(deps.db, ctx);
   const { signal } = claim;

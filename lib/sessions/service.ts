@@ -11,6 +11,7 @@ import { createSessionBody, isAcceptableMedia, titleFromFileName, type CreateSes
 import { updateRun } from "@/lib/pipeline/fence";
 import { isRetryable, isRunStatus, isStale, OPEN_STATUSES, RETRYABLE_STATUSES, RUN_STATUSES, STALE_AFTER_MS } from "./status";
 import { parseRange } from "./range";
+import { servableType } from "./media-type";
 import { failureHelp } from "./failure";
 import { toSessionView, type SessionView } from "./view";
 
@@ -45,7 +46,8 @@ export async function createSession(deps: SessionDeps, ownerId: string, body: Cr
     ownerId,
     title: body.title || titleFromFileName(body.fileName),
     fileName: body.fileName,
-    contentType: body.contentType || "application/octet-stream",
+    // Only a listed audio/video type is kept; anything else is served as opaque bytes, never rendered.
+    contentType: servableType(body.contentType),
     fileSize: body.fileSize,
     language: body.language ?? null,
     deleteAfterAnalysis: body.deleteAfterAnalysis,
@@ -228,5 +230,6 @@ export async function openAudio(deps: SessionDeps, id: string, ownerId: string, 
   if (range === "unsatisfiable") return { unsatisfiable: true as const, size: whole.size };
   const read = await deps.store.read(row.audioKey, range);
   if (!read) throw new HttpError(404, "audio_deleted", "The audio of this session is not stored.");
-  return { unsatisfiable: false as const, contentType: row.contentType, seekable: deps.store.kind === "local", ...read };
+  // Re-checked on the way out: rows stored before the list existed may hold anything.
+  return { unsatisfiable: false as const, contentType: servableType(row.contentType), fileName: row.fileName, seekable: deps.store.kind === "local", ...read };
 }

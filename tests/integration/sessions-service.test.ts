@@ -123,18 +123,20 @@ describe("createSession", () => {
     expect((await httpError(newSession({ fileName: "noext", contentType: "" }))).status).toBe(415);
   });
 
+  // What is stored is a listed audio/video type without parameters, or opaque bytes (served, never rendered).
   it.each([
-    ["memo.webm", "audio/webm;codecs=opus"],
-    ["screen.mov", "video/quicktime"],
-    ["call.m4a", "application/octet-stream"],
-    ["CALL.M4A", ""],
-    ["voice.opus", "binary/octet-stream"],
-  ])("accepts %s as %j", async (fileName, contentType) => {
+    ["memo.webm", "audio/webm;codecs=opus", "audio/webm"],
+    ["screen.mov", "video/quicktime", "video/quicktime"],
+    ["call.m4a", "application/octet-stream", "application/octet-stream"],
+    ["CALL.M4A", "", "application/octet-stream"],
+    ["voice.opus", "binary/octet-stream", "application/octet-stream"],
+    ["odd.mp3", "audio/x-something-new", "application/octet-stream"],
+  ])("accepts %s as %j, stored as %j", async (fileName, contentType, stored) => {
     const row = await newSession({ fileName, contentType });
     expect(row.status).toBe("awaiting_upload");
     expect(row.ownerId).toBe(OWNER);
     expect(row.generation).toBe(0);
-    expect(row.contentType).toBe(contentType || "application/octet-stream");
+    expect(row.contentType).toBe(stored);
   });
 
   it("derives a title from the file name unless one is given", async () => {

@@ -19,8 +19,9 @@ export const GET = handle(async (req: Request) => {
 });
 
 export const POST = handle(async (req: Request) => {
-  const owner = await currentOwner();
   const body = await readJson(req, createSessionBody);
+  // The one place a visitor becomes someone: an anonymous user who can sign up later and keep this.
+  const owner = await currentOwner({ create: true });
   const row = await createSession(await sessionDeps(), owner, body);
   return NextResponse.json(
     { id: row.id, status: row.status, title: row.title, upload: uploadInstructions(config(), row) },
