@@ -44,7 +44,7 @@ delete env.INNGEST_DEV;
 
 const bin = (name: string) => path.join("node_modules", ".bin", name);
 const children = [
-  spawn(bin("next"), ["start", "-p", String(port), ...(process.env.HOSTNAME ? ["-H", process.env.HOSTNAME] : [])], { env, stdio: "inherit" }),
+  spawn(bin("next"), ["start", "-p", String(port), ...(process.env.APP_HOST ? ["-H", process.env.APP_HOST] : [])], { env, stdio: "inherit" }),
   spawn(process.execPath, ["--import", "tsx", "engine/src/main.ts", "--port", String(enginePort), "--app-url", process.env.INNGEST_ENGINE_APP_URLS || appUrl], {
     env,
     stdio: "inherit",

@@ -173,6 +173,7 @@ export function createHttpServer(store: Store, sched: Scheduler, startedAt: numb
         // what bounded history keeps flat (retention.ts)
         memory: { rssBytes: process.memoryUsage.rss(), heapUsedBytes: process.memoryUsage().heapUsed },
         journalBytes: store.bytes,
+        journalReplay: store.openStats,
         ...sched.stats(),
       });
     }

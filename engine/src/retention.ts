@@ -32,10 +32,20 @@ export class Retention {
 
   start(): void {
     const every = Math.min(60_000, Math.max(250, Math.floor(this.opts.historyMs / 4)));
+    let last = 0;
+    // A sweep every `every`, and sooner (checked each second, cheaply) when the run count or the
+    // journal is already over its bound, so a busy engine does not overshoot by a minute of runs.
     const tick = () => {
       if (this.stopped) return;
-      this.sweep();
-      this.timer = setTimeout(tick, every);
+      const now = Date.now();
+      const over =
+        this.store.runs.size > this.opts.historyMaxRuns + Math.ceil(this.opts.historyMaxRuns / 20) ||
+        this.store.bytes > Math.max(this.opts.compactBytes, 2 * this.store.bytesAfterCompact);
+      if (over || now - last >= every) {
+        last = now;
+        this.sweep(now);
+      }
+      this.timer = setTimeout(tick, Math.min(every, 1_000));
       this.timer.unref();
     };
     tick();
