@@ -2,7 +2,6 @@
 
 import { useEffect, useMemo, useRef, useState } from "react";
 import type { SessionView } from "./api";
-import { download, toMarkdown, toSrt, toText, toVtt } from "./exports";
 import { formatClock } from "@/lib/time";
 import { providerLabel } from "./format";
 import { SpeakerNames } from "./speaker-names";
@@ -80,7 +79,8 @@ function TranscriptBody({
   onSeek?: (seconds: number) => void;
   onRenamed?: (v: SessionView) => void;
 }) {
-  const base = session.title.replace(/[^\w.-]+/g, "_") || "transcript";
+  // The API builds the files (scripts get the same ones); the browser only follows the link.
+  const href = (format: string) => `/api/sessions/${session.id}/export?format=${format}`;
   const [copied, setCopied] = useState(false);
   const [query, setQuery] = useState("");
   const [cursor, setCursor] = useState(0);
@@ -111,7 +111,7 @@ function TranscriptBody({
 
   async function copy() {
     try {
-      await navigator.clipboard.writeText(toText(t.segments));
+      await navigator.clipboard.writeText(t.segments.map((g) => `${g.speaker ? `${g.speaker}: ` : ""}${g.text}`).join("\n"));
       setCopied(true);
       setTimeout(() => setCopied(false), 2000);
     } catch {
@@ -125,10 +125,11 @@ function TranscriptBody({
         <h2 className="text-xl font-semibold">Transcript</h2>
         <div className="flex flex-wrap items-center gap-3 text-sm">
           <span className="text-xs text-stone-600">{providerLabel(t.provider)}</span>
-          <button className="text-indigo-700 hover:underline" onClick={() => download(`${base}.md`, toMarkdown(session.title, t.segments, session.analysis), "text/markdown")}>Markdown</button>
-          <button className="text-indigo-700 hover:underline" onClick={() => download(`${base}.txt`, toText(t.segments), "text/plain")}>TXT</button>
-          <button className="text-indigo-700 hover:underline" onClick={() => download(`${base}.srt`, toSrt(t.segments), "application/x-subrip")}>SRT</button>
-          <button className="text-indigo-700 hover:underline" onClick={() => download(`${base}.vtt`, toVtt(t.segments), "text/vtt")}>VTT</button>
+          <a className="text-indigo-700 hover:underline" href={href("md")} download data-testid="export-md">Markdown</a>
+          <a className="text-indigo-700 hover:underline" href={href("txt")} download data-testid="export-txt">TXT</a>
+          <a className="text-indigo-700 hover:underline" href={href("srt")} download data-testid="export-srt">SRT</a>
+          <a className="text-indigo-700 hover:underline" href={href("vtt")} download data-testid="export-vtt">VTT</a>
+          <a className="text-indigo-700 hover:underline" href={href("json")} download data-testid="export-json">JSON</a>
           <button className="min-w-14 text-indigo-700 hover:underline" onClick={() => void copy()} data-testid="copy">
             <span aria-live="polite">{copied ? "Copied" : "Copy"}</span>
           </button>
