@@ -1,6 +1,8 @@
 import os from "node:os";
+import pLimit, { type LimitFunction } from "p-limit";
 import type { OfflineRecognizer, OfflineRecognizerConfig } from "sherpa-onnx-node";
 import { decodePcm, PCM_SAMPLE_RATE } from "@/lib/audio/chunks";
+import { runLimited } from "@/lib/concurrency";
 import { defaultModelDir, hasModel, modelPaths } from "./local-model";
 import { detectSpeechInPcm, preloadVad, VadModelMissingError } from "@/lib/audio/vad";
 import { defaultVadDir } from "@/lib/audio/vad-model";
@@ -51,14 +53,14 @@ interface LocalState {
   /** One loaded model per directory. */
   recognizers: Map<string, Promise<OfflineRecognizer>>;
   /** Files decoded at once, shared by every transcriber (they share the CPU and the model). */
-  slots: { size: number; active: number; waiting: Array<() => void> };
+  limit: LimitFunction;
 }
 const STATE = Symbol.for("murmur.localTranscriber");
 const state: LocalState = ((globalThis as { [STATE]?: LocalState })[STATE] ??= {
   recognizers: new Map(),
-  slots: { size: defaultConcurrency(), active: 0, waiting: [] },
+  limit: pLimit(defaultConcurrency()),
 });
-const { recognizers, slots } = state;
+const { recognizers, limit } = state;
 
 async function createRecognizer(dir: string, numThreads: number): Promise<OfflineRecognizer> {
   if (!(await hasModel(dir))) {
@@ -116,41 +118,6 @@ function defaultThreads(): number {
 
 function defaultConcurrency(): number {
   return Math.max(1, Math.min(3, os.availableParallelism()));
-}
-
-/** Hands free slots to waiters in arrival order; a waiter is counted as active before it wakes. */
-function pump(): void {
-  while (slots.active < slots.size && slots.waiting.length > 0) {
-    slots.active++;
-    slots.waiting.shift()?.();
-  }
-}
-
-async function inSlot<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-  signal?.throwIfAborted();
-  if (slots.active < slots.size) {
-    slots.active++;
-  } else {
-    await new Promise<void>((resolve, reject) => {
-      const go = () => {
-        signal?.removeEventListener("abort", onAbort);
-        resolve();
-      };
-      const onAbort = () => {
-        const i = slots.waiting.indexOf(go);
-        if (i >= 0) slots.waiting.splice(i, 1);
-        reject(signal?.reason);
-      };
-      signal?.addEventListener("abort", onAbort, { once: true });
-      slots.waiting.push(go);
-    });
-  }
-  try {
-    return await task();
-  } finally {
-    slots.active--;
-    pump();
-  }
 }
 
 export function normalizeText(text: string): string {
@@ -220,8 +187,7 @@ export async function transcribeWindow(
 export function createLocalTranscriber(options: LocalTranscriberOptions = {}): Transcriber {
   const numThreads = options.numThreads ?? defaultThreads();
   if (options.concurrency !== undefined) {
-    slots.size = Math.max(1, Math.floor(options.concurrency));
-    pump();
+    limit.concurrency = Math.max(1, Math.floor(options.concurrency));
   }
   const dir = () => options.modelDir ?? defaultModelDir();
 
@@ -234,7 +200,7 @@ export function createLocalTranscriber(options: LocalTranscriberOptions = {}): T
       const recognizer = await recognizerFor(dir(), numThreads);
       // A whole file holds the slot, so queued calls keep no PCM in memory and finish in
       // order instead of all crawling along together.
-      return inSlot(async () => {
+      return runLimited(limit, async () => {
         const pcm = await decodePcm(input.filePath, { signal: input.signal });
         const speech = await detectSpeechInPcm(pcm, { dir: options.vadDir ?? defaultVadDir(), signal: input.signal }).catch(
           (err: unknown) => {
