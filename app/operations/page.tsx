@@ -45,7 +45,8 @@ export default async function OperationsPage({ searchParams }: { searchParams: P
           </Link>
         ))}
       </div>
-      <div className="overflow-x-auto rounded-2xl border border-stone-200 bg-white">
+      {/* Focusable, so a keyboard can scroll the table sideways on a narrow screen. */}
+      <div className="overflow-x-auto rounded-2xl border border-stone-200 bg-white" tabIndex={0} role="region" aria-label="Recordings">
         <table className="w-full text-left text-sm" data-testid="operations-table">
           <thead className="bg-stone-50 text-xs uppercase tracking-wide text-stone-500">
             <tr>
@@ -64,7 +65,7 @@ export default async function OperationsPage({ searchParams }: { searchParams: P
               <tr key={r.id} className={isStale(r, now) ? "bg-amber-50" : ""}>
                 <td className="px-4 py-2">
                   <div className="max-w-[14rem] truncate font-medium">{r.title}</div>
-                  <div className="font-mono text-xs text-stone-400">{r.id.slice(0, 8)} · run {r.generation}</div>
+                  <div className="font-mono text-xs text-stone-600">{r.id.slice(0, 8)} · run {r.generation}</div>
                 </td>
                 <td className="px-4 py-2">
                   <StatusBadge status={r.status} />
