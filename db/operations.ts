@@ -182,3 +182,31 @@ export function rowsOf<T>(result: unknown): T[] {
   if (Array.isArray(result)) return result as T[];
   return ((result as { rows?: T[] }).rows ?? []) as T[];
 }
+
+/** Chunk rows left by sessions that ended before `before` (finalize removes them on completion; failures keep them for a retry). */
+export async function chunkLeftovers(db: Database, before: Date, limit = 200): Promise<string[]> {
+  const res = await db.execute(sql`
+    select distinct c.session_id as id from chunks c join sessions s on s.id = c.session_id
+    where s.status in ('completed', 'failed', 'cancelled') and coalesce(s.finished_at, s.updated_at) < ${before.toISOString()}
+    limit ${limit}`);
+  return rowsOf<{ id: string }>(res).map((r) => r.id);
+}
+
+/** Cancels the session if the cancelled run was still the one holding it. */
+export async function cancelGeneration(db: Database, id: string, generation: number, message: string): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(sessions)
+      .set({ status: "cancelled", finishedAt: sql`now()`, updatedAt: sql`now()` })
+      .where(and(eq(sessions.id, id), eq(sessions.generation, generation), inArray(sessions.status, ["queued", "processing"])))
+      .returning({ stage: sessions.stage, progress: sessions.progress, attempt: sessions.attempt });
+    if (!row) return false;
+    await tx.insert(stageLog).values({ sessionId: id, status: "cancelled", ...row, message });
+    return true;
+  });
+}
+
+export async function logEntry(db: Database, id: string, message: string): Promise<void> {
+  const [row] = await db.select({ status: sessions.status, stage: sessions.stage, progress: sessions.progress }).from(sessions).where(eq(sessions.id, id));
+  if (row) await db.insert(stageLog).values({ sessionId: id, ...row, message });
+}

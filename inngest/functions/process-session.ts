@@ -39,7 +39,14 @@ export const processSession = inngest.createFunction(
     name: "Process a recording",
     triggers: [sessionUploaded],
     retries: Math.min(20, config().PROCESSING_RETRIES) as Retries,
-    concurrency: { limit: config().PROCESSING_CONCURRENCY },
+    // Two limits (Inngest's maximum): all recordings together, and each owner's, so one person's
+    // 30 uploads cannot take every slot. Both count executing steps.
+    concurrency: [
+      { limit: config().PROCESSING_CONCURRENCY },
+      { key: "event.data.ownerId", limit: Math.min(config().PROCESSING_CONCURRENCY, config().PROCESSING_CONCURRENCY_PER_OWNER) },
+    ],
+    // Short recordings first, urgent ones before all (seconds ahead in the queue; see lib/sessions/priority.ts).
+    priority: { run: "event.data.priority" },
     cancelOn: [{ event: sessionCancelled, match: "data.sessionId" }],
     onFailure: async ({ event, error, logger, step }) => {
       // The failed run's own trigger, carried inside inngest/function.failed: validated like any payload.

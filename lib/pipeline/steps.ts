@@ -13,6 +13,7 @@ import { countWords } from "@/lib/analysis/text";
 import { blobKeys, type BlobStore } from "@/lib/storage/types";
 import type { AudioSpan, Transcriber, TranscriptSegment } from "@/lib/transcription/types";
 import { PermanentError } from "@/lib/errors";
+import { runPriority } from "@/lib/sessions/priority";
 import { claimedSession, updateRun, watchClaim } from "./fence";
 import { BANDS, transcribingProgress } from "./progress";
 
@@ -78,7 +79,8 @@ export async function prepare(deps: PipelineDeps, ctx: RunContext): Promise<Prep
 
   if (!row.audioKey) throw new PermanentError("The audio of this session is no longer stored.");
   const audio = await deps.store.toLocalFile(row.audioKey);
-  const work = await fsp.mkdtemp(path.join(os.tmpdir(), "murmur-prepare-"));
+  // Named after the session, so the sweep can remove what a crashed run left behind.
+  const work = await fsp.mkdtemp(path.join(os.tmpdir(), `murmur-prepare-${ctx.sessionId}-`));
   // Cutting hours of audio takes a while: a cancel stops it instead of letting it run to the end.
   const claim = watchClaim(deps.db, ctx);
   const { signal } = claim;
@@ -170,6 +172,7 @@ export async function transcribeChunk(deps: PipelineDeps, ctx: RunContext, index
         durationSec: chunk.endSec - chunk.startSec,
         language: row.language ?? undefined,
         signal: claim.signal,
+        priority: runPriority(row),
       });
     } catch (err) {
       if (claim.signal.aborted) return { active: false };

@@ -47,13 +47,19 @@ interface LocalState {
   /** One loaded model per directory. */
   recognizers: Map<string, Promise<OfflineRecognizer>>;
   /** Files decoded at once, shared by every transcriber (they share the CPU and the model). */
-  slots: { size: number; active: number; waiting: Array<() => void> };
+  slots: { size: number; active: number; waiting: Waiter[]; seq: number };
 }
 const STATE = Symbol.for("murmur.localTranscriber");
 const state: LocalState = ((globalThis as { [STATE]?: LocalState })[STATE] ??= {
   recognizers: new Map(),
-  slots: { size: defaultConcurrency(), active: 0, waiting: [] },
+  slots: { size: defaultConcurrency(), active: 0, waiting: [], seq: 0 },
 });
+/** A queued decode: higher priority first (short and urgent recordings), then arrival order. */
+interface Waiter {
+  priority: number;
+  seq: number;
+  go: () => void;
+}
 const { recognizers, slots } = state;
 
 async function createRecognizer(dir: string, numThreads: number): Promise<OfflineRecognizer> {
@@ -113,38 +119,62 @@ function defaultConcurrency(): number {
   return Math.max(1, Math.min(3, os.availableParallelism()));
 }
 
-/** Hands free slots to waiters in arrival order; a waiter is counted as active before it wakes. */
+const before = (a: Waiter, b: Waiter) => a.priority > b.priority || (a.priority === b.priority && a.seq < b.seq);
+
+/** Hands free slots to the first waiters; a waiter is counted as active before it wakes. */
 function pump(): void {
   while (slots.active < slots.size && slots.waiting.length > 0) {
+    let best = 0;
+    for (let i = 1; i < slots.waiting.length; i++) if (before(slots.waiting[i]!, slots.waiting[best]!)) best = i;
     slots.active++;
-    slots.waiting.shift()?.();
+    slots.waiting.splice(best, 1)[0]!.go();
   }
 }
 
-async function inSlot<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+async function acquire(priority: number, signal?: AbortSignal): Promise<void> {
   signal?.throwIfAborted();
-  if (slots.active < slots.size) {
+  if (slots.active < slots.size && slots.waiting.length === 0) {
     slots.active++;
-  } else {
-    await new Promise<void>((resolve, reject) => {
-      const go = () => {
-        signal?.removeEventListener("abort", onAbort);
-        resolve();
-      };
-      const onAbort = () => {
-        const i = slots.waiting.indexOf(go);
-        if (i >= 0) slots.waiting.splice(i, 1);
-        reject(signal?.reason);
-      };
-      signal?.addEventListener("abort", onAbort, { once: true });
-      slots.waiting.push(go);
-    });
+    return;
   }
-  try {
-    return await task();
-  } finally {
-    slots.active--;
+  await new Promise<void>((resolve, reject) => {
+    const me: Waiter = { priority, seq: slots.seq++, go: () => (signal?.removeEventListener("abort", onAbort), resolve()) };
+    const onAbort = () => {
+      const i = slots.waiting.indexOf(me);
+      if (i >= 0) slots.waiting.splice(i, 1);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+    slots.waiting.push(me);
     pump();
+  });
+}
+
+function release(): void {
+  slots.active--;
+  pump();
+}
+
+/**
+ * Runs `task` holding a decode slot. Between windows the task calls `yieldSlot`:
+ * when a more urgent recording is waiting (a 30 s clip behind a 40-minute one)
+ * the slot goes to it and this task queues again, so the short one does not
+ * wait for a whole 10-minute part to finish.
+ */
+async function inSlot<T>(task: (yieldSlot: () => Promise<void>) => Promise<T>, priority = 0, signal?: AbortSignal): Promise<T> {
+  await acquire(priority, signal);
+  let held = true;
+  const yieldSlot = async () => {
+    if (!slots.waiting.some((w) => w.priority > priority)) return;
+    held = false;
+    release();
+    await acquire(priority, signal);
+    held = true;
+  };
+  try {
+    return await task(yieldSlot);
+  } finally {
+    if (held) release();
   }
 }
 
@@ -229,12 +259,13 @@ export function createLocalTranscriber(options: LocalTranscriberOptions = {}): T
       const recognizer = await recognizerFor(dir(), numThreads);
       // A whole file holds the slot, so queued calls keep no PCM in memory and finish in
       // order instead of all crawling along together.
-      return inSlot(async () => {
+      return inSlot(async (yieldSlot) => {
         const pcm = await decodePcm(input.filePath, { signal: input.signal });
         const decode = decoderOver(recognizer, pcm, input.signal);
         const segments: TranscriptSegment[] = [];
         const untranscribed: AudioSpan[] = [];
         for (const w of planWindows(pcm, { sampleRate: PCM_SAMPLE_RATE })) {
+          await yieldSlot();
           const got = await transcribeWindow(pcm, w, decode);
           segments.push(...got.segments);
           untranscribed.push(...got.untranscribed);
@@ -245,7 +276,7 @@ export function createLocalTranscriber(options: LocalTranscriberOptions = {}): T
           language: "en",
           ...(untranscribed.length ? { untranscribed } : {}),
         };
-      }, input.signal);
+      }, input.priority ?? 0, input.signal);
     },
   };
 }

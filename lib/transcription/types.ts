@@ -39,6 +39,8 @@ export interface TranscribeInput {
   /** Vocabulary / context hint (names, jargon). */
   prompt?: string;
   signal?: AbortSignal;
+  /** Higher goes first where the provider queues work itself (the local model's decode slots). */
+  priority?: number;
 }
 
 /**
