@@ -67,8 +67,8 @@ export const processSession = inngest.createFunction(
       }
     },
   },
-  async ({ event, step, attempt }) => {
-    const ctx = { sessionId: event.data.sessionId, generation: event.data.generation, attempt: attempt + 1 };
+  async ({ event, step, attempt, runId }) => {
+    const ctx = { sessionId: event.data.sessionId, generation: event.data.generation, attempt: attempt + 1, runId };
     const deps = await pipelineDeps();
 
     const prepared = await step.run("prepare", () => attemptStep(ctx, "Preparing", () => steps.prepare(deps, ctx)));

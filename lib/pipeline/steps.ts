@@ -4,6 +4,7 @@ import path from "node:path";
 import pLimit from "p-limit";
 import type { Database } from "@/db/client";
 import * as q from "@/db/queries";
+import { setRunId } from "@/db/operations";
 import { estimateChunkBytes, encodeChunk, planChunks } from "@/lib/audio/chunks";
 import { probe } from "@/lib/audio/probe";
 import { detectSilences } from "@/lib/audio/silence";
@@ -36,6 +37,8 @@ export interface RunContext {
   generation: number;
   /** 1-based attempt of the step being run. */
   attempt: number;
+  /** The engine's id of this run, kept on the session for a link to it. */
+  runId?: string;
 }
 
 export type Inactive = { active: false };
@@ -51,6 +54,7 @@ export type PrepareResult = Inactive | { active: true; durationSec: number; chun
 export async function prepare(deps: PipelineDeps, ctx: RunContext): Promise<PrepareResult> {
   const row = await claimedSession(deps.db, ctx);
   if (!row) return { active: false };
+  if (ctx.runId && row.runId !== ctx.runId) await setRunId(deps.db, ctx.sessionId, ctx.generation, ctx.runId);
   const transcriber = await deps.transcriber();
   await updateRun(deps.db, ctx, {
     status: "processing",
