@@ -20,8 +20,11 @@ test("operators act from /operations: charts, search, retry, urgent, cancel, del
   // Charts drawn by Recharts, from the database: bars for the outcomes and for the stages.
   await expect(page.getByTestId("chart-outcomes").locator(".recharts-bar-rectangle").first()).toBeVisible();
   await expect(page.getByTestId("chart-stages").locator(".recharts-bar-rectangle").first()).toBeVisible();
-  await expect(page.getByTestId("chart-failure-rate").locator(".recharts-line")).toBeVisible();
-  await expect(page.getByTestId("chart-queue-depth").locator(".recharts-line")).toBeVisible();
+  // One hour of history is one point: a dot, at 50 % (one failed, one completed).
+  await expect(page.getByTestId("chart-failure-rate").locator(".recharts-line-dots circle").first()).toBeVisible();
+  await expect(page.getByTestId("chart-failure-rate")).toContainText("100");
+  // 24 hourly points (a flat line at 0 when nothing waits: drawn, though it has no height).
+  await expect(page.getByTestId("chart-queue-depth").locator(".recharts-line-curve")).toHaveAttribute("d", /^M[\d.,]+(L[\d.,]+){23,}$/);
   // Each row links to its run in the engine.
   await expect(row(done.id).getByRole("link", { name: "run" })).toHaveAttribute("href", /\/api\/runs\/[0-9A-Z]+$/);
 
