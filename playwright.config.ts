@@ -57,6 +57,7 @@ export default defineConfig({
         INNGEST_BASE_URL: `http://127.0.0.1:${ENGINE_PORT}`,
         MAX_UPLOAD_BYTES: String(50 * 1024 * 1024),
         OPERATIONS_TOKEN: "e2e-operations-token",
+        ADMIN_EMAILS: "admin@murmur.test",
       },
     },
     {

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { UserNav } from "@/components/user-nav";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -17,10 +18,7 @@ export default function RootLayout({ children }: { children: React.ReactNode }) 
               <span aria-hidden className="inline-block h-3 w-3 rounded-full bg-indigo-600" />
               Murmur
             </Link>
-            <div className="flex gap-5 text-sm text-stone-600">
-              <Link href="/" className="hover:text-stone-900">Upload</Link>
-              <Link href="/operations" prefetch={false} className="hover:text-stone-900">Operations</Link>
-            </div>
+            <UserNav />
           </nav>
         </header>
         <main className="mx-auto max-w-5xl px-6 py-10">{children}</main>

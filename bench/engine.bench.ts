@@ -10,6 +10,9 @@
  *     (created → started) of high- vs normal-priority runs;
  *   - with a throttle on (100 starts/s, burst 10): runs/s for 300 runs, and the most starts seen in
  *     any one-second window (must not exceed limit + burst).
+ *   - bounded history (bench/support/engine-history.ts): the engine's RSS and journal size after
+ *     20,000 runs with its default retention, and its restart time after a SIGKILL with 1,000
+ *     finished runs in the journal.
  * Writes the figures to bench/results/engine.json.
  * The engine runs as its own process (as in development), the app in this one.
  */
@@ -22,6 +25,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Inngest } from "inngest";
 import { serve } from "inngest/node";
+import { benchHistory } from "./support/engine-history";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const LIMIT = 10;
@@ -224,6 +228,18 @@ async function main() {
     );
     if (maxActive > LIMIT) throw new Error(`concurrency limit broken: ${maxActive} > ${LIMIT}`);
     if (maxPerSecond > THROTTLE.limit + THROTTLE.burst) throw new Error(`throttle broken: ${maxPerSecond} starts in 1 s`);
+
+    // 3. bounded history
+    const history = await benchHistory({ root: ROOT, freePort });
+    Object.assign(results, { history });
+    const last = history.samples[history.samples.length - 1]!;
+    console.log(
+      `history: after ${history.runs} runs (default retention, ${history.runsPerSecond} runs/s): engine RSS ${last.rssMb} MB, journal ${last.journalMb} MB, ${last.runsKept} runs kept; ` +
+        `along the way ${history.samples.map((x) => `${x.runs}: ${x.rssMb} MB / ${x.journalMb} MB`).join(", ")}`,
+    );
+    console.log(
+      `recovery: restart after SIGKILL with ${history.recovery.finishedRunsInJournal} finished runs (journal ${history.recovery.journalMb} MB) answers in ${history.recovery.restartAfterKillMs} ms (empty start ${history.recovery.emptyStartMs} ms; of it the journal replay + compaction of ${history.recovery.replayRecords} records: ${history.recovery.replayMs} ms)`,
+    );
     fs.mkdirSync(path.join(ROOT, "bench/results"), { recursive: true });
     fs.writeFileSync(path.join(ROOT, "bench/results/engine.json"), JSON.stringify(results, null, 2) + "\n");
   } finally {

@@ -1,5 +1,5 @@
 import type { Analysis } from "@/lib/analysis/types";
-import { formatClock } from "./format";
+import { formatClock } from "@/lib/time";
 
 function Metric({ label, value, hint }: { label: string; value: string; hint?: string }) {
   return (

@@ -1,16 +1,6 @@
 import type { Analysis } from "@/lib/analysis/types";
 import type { TranscriptSegment } from "@/lib/transcription/types";
-import { formatClock } from "./format";
-
-function stamp(sec: number, sep: "," | "."): string {
-  const ms = Math.max(0, Math.round(sec * 1000));
-  const h = Math.floor(ms / 3_600_000);
-  const m = Math.floor((ms % 3_600_000) / 60_000);
-  const s = Math.floor((ms % 60_000) / 1000);
-  const r = ms % 1000;
-  const p = (n: number, w = 2) => String(n).padStart(w, "0");
-  return `${p(h)}:${p(m)}:${p(s)}${sep}${p(r, 3)}`;
-}
+import { formatClock, formatSubtitleTime as stamp } from "@/lib/time";
 
 const label = (s: TranscriptSegment) => (s.speaker ? `${s.speaker}: ` : "");
 

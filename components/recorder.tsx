@@ -1,7 +1,7 @@
 "use client";
 
 import { useEffect, useRef, useState } from "react";
-import { formatClock } from "./format";
+import { formatClock } from "@/lib/time";
 
 /** Picks a container the browser can record and ffmpeg can read. */
 function recordingType(): string {

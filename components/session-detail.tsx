@@ -7,7 +7,8 @@ import useSWR from "swr";
 import { AnalysisPanel } from "./analysis-panel";
 import { ApiError, fetchJson, type SessionView } from "./api";
 import { isOpen, isRetryable, STAGE_LABEL, STATUS_PROGRESS_LABEL } from "@/lib/sessions/status";
-import { formatBytes, formatClock, formatElapsed } from "./format";
+import { formatClock, formatDuration } from "@/lib/time";
+import { formatBytes } from "./format";
 import { StageTimeline } from "./stage-timeline";
 import { StatusBadge } from "./status-badge";
 import { TranscriptPanel } from "./transcript-panel";
@@ -102,7 +103,7 @@ export function SessionDetail({ id }: { id: string }) {
               {s.attempt > 1 && active ? ` · attempt ${s.attempt}` : ""}
             </span>
             <span className="tabular-nums text-stone-500">
-              <span data-testid="progress">{s.progress}%</span> · {formatElapsed(elapsed)}
+              <span data-testid="progress">{s.progress}%</span> · {formatDuration(elapsed / 1000)}
               {s.finishedAt ? " total" : " elapsed"}
             </span>
           </div>

@@ -6,7 +6,8 @@ import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import useSWRInfinite from "swr/infinite";
 import { fetchJson, type SessionView } from "./api";
 import { isOpen } from "@/lib/sessions/status";
-import { formatBytes, formatClock, formatDateTime, formatRelative } from "./format";
+import { formatClock, formatDateTime, formatRelative } from "@/lib/time";
+import { formatBytes } from "./format";
 import { StatusBadge } from "./status-badge";
 
 interface TextPart {

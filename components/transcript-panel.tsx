@@ -2,7 +2,7 @@
 
 import type { SessionView } from "./api";
 import { download, toMarkdown, toSrt, toText, toVtt } from "./exports";
-import { formatClock } from "./format";
+import { formatClock } from "@/lib/time";
 
 /** With a player: click a timestamp to hear that moment; the segment being played is highlighted. */
 export function TranscriptPanel({

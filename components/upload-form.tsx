@@ -1,47 +1,11 @@
 "use client";
 
-import { useRouter } from "next/navigation";
 import { useCallback, useRef, useState } from "react";
-import { useSWRConfig } from "swr";
-import { ApiError, fetchJson, putWithProgress, type UploadInstructions } from "./api";
+import { ACCEPT_ATTRIBUTE } from "@/lib/sessions/media";
 import { formatBytes } from "./format";
 import { Recorder } from "./recorder";
+import { useUpload } from "./use-upload";
 
-type Phase =
-  | { kind: "idle" }
-  | { kind: "uploading"; sent: number; total: number }
-  | { kind: "starting" }
-  | { kind: "error"; message: string };
-
-const ACCEPT = "audio/*,video/*,.mp3,.m4a,.wav,.ogg,.opus,.webm,.flac,.aac,.mp4,.mov";
-
-async function sendBytes(
-  upload: UploadInstructions,
-  file: File,
-  onProgress: (sent: number, total: number) => void,
-  setAbort: (fn: () => void) => void,
-): Promise<void> {
-  if (upload.method === "PUT") {
-    const req = putWithProgress(upload.url, file, upload.headers, onProgress);
-    setAbort(req.abort);
-    await req.done;
-    return;
-  }
-  // Vercel Blob: straight from the browser to storage, then tell the API.
-  const { upload: blobUpload } = await import("@vercel/blob/client");
-  const controller = new AbortController();
-  setAbort(() => controller.abort());
-  await blobUpload(upload.pathname, file, {
-    access: "private",
-    handleUploadUrl: upload.handleUploadUrl,
-    clientPayload: JSON.stringify({ sessionId: upload.sessionId }),
-    multipart: upload.multipart,
-    contentType: file.type || "application/octet-stream",
-    abortSignal: controller.signal,
-    onUploadProgress: (e) => onProgress(e.loaded, e.total),
-  });
-  await fetchJson(upload.completeUrl, { method: "POST" });
-}
 
 const LANGUAGES: [string, string][] = [
   ["en", "English"],
@@ -56,70 +20,32 @@ const LANGUAGES: [string, string][] = [
 
 /** englishOnly: the local model understands English only, so offering other languages would mislead. */
 export function UploadForm({ maxBytes, englishOnly }: { maxBytes: number; englishOnly: boolean }) {
-  const router = useRouter();
-  const { mutate } = useSWRConfig();
   const inputRef = useRef<HTMLInputElement>(null);
-  const abortRef = useRef<() => void>(() => {});
+  const { phase, busy, start, abort, fail, reset } = useUpload();
   const [file, setFile] = useState<File | null>(null);
   const [title, setTitle] = useState("");
   const [language, setLanguage] = useState("");
   const [deleteAfter, setDeleteAfter] = useState(false);
   const [dragging, setDragging] = useState(false);
-  const [phase, setPhase] = useState<Phase>({ kind: "idle" });
 
   const choose = useCallback(
     (f: File | undefined) => {
       if (!f) return;
       if (f.size > maxBytes) {
-        setPhase({ kind: "error", message: `${f.name} is ${formatBytes(f.size)}; the limit is ${formatBytes(maxBytes)}.` });
+        fail(`${f.name} is ${formatBytes(f.size)}; the limit is ${formatBytes(maxBytes)}.`);
         return;
       }
       setFile(f);
-      setPhase({ kind: "idle" });
+      reset();
     },
-    [maxBytes],
+    [maxBytes, fail, reset],
   );
 
-  async function submit(e: React.FormEvent) {
+  function submit(e: React.FormEvent) {
     e.preventDefault();
-    if (!file) return;
-    setPhase({ kind: "uploading", sent: 0, total: file.size });
-    let createdId: string | undefined;
-    try {
-      const created = await fetchJson<{ id: string; upload: UploadInstructions }>("/api/sessions", {
-        method: "POST",
-        body: JSON.stringify({
-          fileName: file.name,
-          fileSize: file.size,
-          contentType: file.type,
-          ...(title.trim() ? { title: title.trim() } : {}),
-          ...(language ? { language } : {}),
-          deleteAfterAnalysis: deleteAfter,
-        }),
-      });
-      createdId = created.id;
-      await sendBytes(
-        created.upload,
-        file,
-        (sent, total) => setPhase({ kind: "uploading", sent, total }),
-        (fn) => (abortRef.current = fn),
-      );
-      setPhase({ kind: "starting" });
-      void mutate("/api/sessions");
-      router.push(`/sessions/${created.id}`);
-    } catch (err) {
-      if (createdId && err instanceof ApiError && err.code === "engine_unavailable") {
-        // The upload is saved; its page explains and offers Retry.
-        router.push(`/sessions/${createdId}`);
-        return;
-      }
-      // The bytes never arrived: don't leave an empty "waiting for upload" session behind.
-      if (createdId) void fetch(`/api/sessions/${createdId}`, { method: "DELETE" }).then(() => mutate("/api/sessions"));
-      setPhase({ kind: "error", message: err instanceof ApiError || err instanceof Error ? err.message : String(err) });
-    }
+    if (file) void start(file, { title: title.trim() || undefined, language: language || undefined, deleteAfterAnalysis: deleteAfter });
   }
 
-  const busy = phase.kind === "uploading" || phase.kind === "starting";
   const pct = phase.kind === "uploading" && phase.total > 0 ? Math.round((phase.sent / phase.total) * 100) : 0;
 
   return (
@@ -161,7 +87,7 @@ export function UploadForm({ maxBytes, englishOnly }: { maxBytes: number; englis
         <input
           ref={inputRef}
           type="file"
-          accept={ACCEPT}
+          accept={ACCEPT_ATTRIBUTE}
           className="sr-only"
           data-testid="file-input"
           onChange={(e) => choose(e.target.files?.[0])}
@@ -236,7 +162,7 @@ export function UploadForm({ maxBytes, englishOnly }: { maxBytes: number; englis
           {phase.kind === "starting" ? "Starting…" : busy ? "Uploading…" : "Upload and transcribe"}
         </button>
         {phase.kind === "uploading" && (
-          <button type="button" onClick={() => abortRef.current()} className="text-sm text-stone-600 underline">
+          <button type="button" onClick={abort} className="text-sm text-stone-600 underline">
             Cancel upload
           </button>
         )}

@@ -56,6 +56,22 @@ export async function listOwnedSessions(db: Database, ownerId: string, limit = 1
   return db.select().from(sessions).where(eq(sessions.ownerId, ownerId)).orderBy(desc(sessions.createdAt)).limit(limit);
 }
 
+/** Ids of every session an owner has (deleting an account deletes them all). */
+export async function sessionIdsOf(db: Database, ownerId: string): Promise<string[]> {
+  const rows = await db.select({ id: sessions.id }).from(sessions).where(eq(sessions.ownerId, ownerId));
+  return rows.map((r) => r.id);
+}
+
+/** Hands every session of one owner to another in one statement (an anonymous visitor who signs up). */
+export async function reassignOwner(db: Database, fromOwner: string, toOwner: string): Promise<number> {
+  const rows = await db
+    .update(sessions)
+    .set({ ownerId: toOwner, updatedAt: sql`now()` })
+    .where(eq(sessions.ownerId, fromOwner))
+    .returning({ id: sessions.id });
+  return rows.length;
+}
+
 /** Every session, newest first, for the operators' view. */
 export async function listAllSessions(db: Database, opts: { status?: SessionStatus; limit?: number } = {}): Promise<SessionRow[]> {
   const q = db.select().from(sessions);

@@ -13,6 +13,7 @@ import {
 } from "drizzle-orm/pg-core";
 import type { Insights, SpeechMetrics } from "@/lib/analysis/types";
 import type { SessionStage, SessionStatus } from "@/lib/sessions/status";
+import { accounts, apiKeys, authSessions, users, verifications } from "./auth-schema";
 import type { AudioSpan, TranscriptSegment } from "@/lib/transcription/types";
 
 const timestamps = {
@@ -190,7 +191,11 @@ export const deliveries = pgTable(
   (t) => [index("deliveries_session_idx").on(t.sessionId, t.id), index("deliveries_at_idx").on(t.at)],
 );
 
-export const schema = { sessions, stageLog, chunks, transcripts, transcriptSegments, analyses, alerts, deliveries };
+export * from "./auth-schema";
+export const schema = {
+  ...{ sessions, stageLog, chunks, transcripts, transcriptSegments, analyses, alerts, deliveries },
+  ...{ users, authSessions, accounts, verifications, apiKeys },
+};
 
 export type SessionRow = typeof sessions.$inferSelect;
 export type StageLogRow = typeof stageLog.$inferSelect;

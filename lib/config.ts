@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { DEFAULT_ANALYSIS_MODEL, DEFAULT_TRANSCRIPTION_MODEL, OPENAI_TRANSCRIPTION_MODELS } from "@/lib/openai/models";
 
 /**
  * Every environment variable Murmur reads, validated once. Application code asks
@@ -66,12 +67,10 @@ const schema = z
     MAX_UPLOAD_BYTES: positiveInt.default(500 * 1024 * 1024),
 
     TRANSCRIPTION_PROVIDER: z.enum(["local", "openai"]).default("local"),
-    TRANSCRIPTION_MODEL: z
-      .enum(["gpt-4o-transcribe", "gpt-4o-mini-transcribe", "whisper-1", "gpt-4o-transcribe-diarize"])
-      .default("gpt-4o-transcribe"),
+    TRANSCRIPTION_MODEL: z.enum(OPENAI_TRANSCRIPTION_MODELS).default(DEFAULT_TRANSCRIPTION_MODEL),
     TRANSCRIPTION_PROMPT: z.string().optional(),
     ANALYSIS_PROVIDER: z.enum(["local", "openai"]).default("local"),
-    ANALYSIS_MODEL: z.string().min(1).default("gpt-4o-mini"),
+    ANALYSIS_MODEL: z.string().min(1).default(DEFAULT_ANALYSIS_MODEL),
     OPENAI_API_KEY: z.string().min(1).optional(),
     OPENAI_BASE_URL: z.url().optional(),
     OPENAI_TIMEOUT_MS: positiveInt.default(120_000),
@@ -134,11 +133,25 @@ const schema = z
     VERCEL_URL: z.string().optional(),
     VERCEL_BRANCH_URL: z.string().optional(),
     VERCEL_PROJECT_PRODUCTION_URL: z.string().optional(),
+    /** Comma-separated e-mail addresses whose accounts get the admin role (operators) when created. */
+    ADMIN_EMAILS: z.string().optional(),
+    /** OAuth providers, each on when both its id and secret are set. */
+    GITHUB_CLIENT_ID: z.string().min(1).optional(),
+    GITHUB_CLIENT_SECRET: z.string().min(1).optional(),
+    GOOGLE_CLIENT_ID: z.string().min(1).optional(),
+    GOOGLE_CLIENT_SECRET: z.string().min(1).optional(),
+    /** Any OpenID Connect provider: its discovery document (…/.well-known/openid-configuration). */
+    OIDC_DISCOVERY_URL: z.url().optional(),
+    OIDC_CLIENT_ID: z.string().min(1).optional(),
+    OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+    OIDC_NAME: z.string().min(1).default("Single sign-on"),
     /** The port `next start` / `next dev` listens on, when given through the environment. */
     PORT: positiveInt.optional(),
     INNGEST_DEV: z.string().optional(),
     INNGEST_EVENT_KEY: z.string().optional(),
     INNGEST_SIGNING_KEY: z.string().optional(),
+    /** Where the engine reaches this app; pinned so a request's Host header never decides what gets registered. */
+    INNGEST_SERVE_ORIGIN: z.url({ protocol: /^https?$/ }).optional(),
     VERCEL: bool.optional(),
   })
   .superRefine((env, ctx) => {
@@ -152,6 +165,21 @@ const schema = z
     }
     if (env.NODE_ENV === "production" && env.VERCEL && !env.SESSION_SECRET) {
       ctx.addIssue({ code: "custom", path: ["SESSION_SECRET"], message: "is required in production" });
+    }
+    for (const [id, secret] of [
+      ["GITHUB_CLIENT_ID", "GITHUB_CLIENT_SECRET"],
+      ["GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET"],
+    ] as const) {
+      if (Boolean(env[id]) !== Boolean(env[secret])) {
+        ctx.addIssue({ code: "custom", path: [env[id] ? secret : id], message: `is required together with ${env[id] ? id : secret}` });
+      }
+    }
+    const oidc = [env.OIDC_DISCOVERY_URL, env.OIDC_CLIENT_ID, env.OIDC_CLIENT_SECRET];
+    if (oidc.some(Boolean) && !oidc.every(Boolean)) {
+      ctx.addIssue({ code: "custom", path: ["OIDC_DISCOVERY_URL"], message: "OIDC_DISCOVERY_URL, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET go together" });
+    }
+    for (const email of (env.ADMIN_EMAILS ?? "").split(",").map((e) => e.trim()).filter(Boolean)) {
+      if (!z.email().safeParse(email).success) ctx.addIssue({ code: "custom", path: ["ADMIN_EMAILS"], message: `"${email}" is not an e-mail address` });
     }
     if (env.ALERT_WEBHOOK_URL && !env.WEBHOOK_SECRET) {
       ctx.addIssue({ code: "custom", path: ["WEBHOOK_SECRET"], message: "is required with ALERT_WEBHOOK_URL (alerts are signed)" });
@@ -173,6 +201,12 @@ export interface Config extends Env {
   dataDir: string;
   databaseDriver: "pglite" | "pg" | "neon";
   storageDriver: "local" | "vercel-blob";
+  /** ADMIN_EMAILS, lower-cased. */
+  adminEmails: string[];
+  /** Cookies get `Secure` whenever the app is served over HTTPS (APP_URL https://, or Vercel). */
+  secureCookies: boolean;
+  /** Sign-in buttons to show besides e-mail and password. */
+  oauthProviders: { id: "github" | "google" | "oidc"; name: string }[];
 }
 
 export class ConfigError extends Error {
@@ -195,6 +229,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseDriver:
       e.DATABASE_DRIVER ?? (!e.DATABASE_URL ? "pglite" : /\.neon\.tech(?::\d+)?\//.test(e.DATABASE_URL) ? "neon" : "pg"),
     storageDriver: e.BLOB_READ_WRITE_TOKEN ? "vercel-blob" : "local",
+    adminEmails: (e.ADMIN_EMAILS ?? "").split(",").map((s) => s.trim().toLowerCase()).filter(Boolean),
+    secureCookies: Boolean(e.APP_URL?.startsWith("https://") || e.VERCEL),
+    oauthProviders: [
+      ...(e.GITHUB_CLIENT_ID ? [{ id: "github" as const, name: "GitHub" }] : []),
+      ...(e.GOOGLE_CLIENT_ID ? [{ id: "google" as const, name: "Google" }] : []),
+      ...(e.OIDC_DISCOVERY_URL ? [{ id: "oidc" as const, name: e.OIDC_NAME }] : []),
+    ],
   };
 }
 

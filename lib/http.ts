@@ -1,9 +1,8 @@
-import { cookies } from "next/headers";
 import { NextResponse } from "next/server";
 import { z } from "zod";
 import { config, ConfigError } from "@/lib/config";
 import { checkWriteOrigin } from "@/lib/security/origin";
-import { issueOwnerToken, OWNER_COOKIE, ownerCookieOptions, verifyOwnerToken } from "@/lib/identity";
+import { resolveOwner } from "@/lib/auth/owner";
 
 /** An error a route handler turns into a JSON answer with its status. */
 export class HttpError extends Error {
@@ -22,7 +21,11 @@ export function errorResponse(status: number, code: string, message: string, hea
   return NextResponse.json({ error: { code, message } }, { status, headers });
 }
 
-/** 403 for a state-changing request from another origin (proxy.ts does this first; this keeps handlers safe on their own). */
+/**
+ * 403 for a state-changing request from another origin, before the handler runs, so a
+ * refused request never creates or replaces an identity. handle() calls it for every
+ * route; a route that cannot use handle() (the auth library's) calls it itself.
+ */
 export function assertSameOrigin(req: Request): void {
   const verdict = checkWriteOrigin(req.method, req.headers, config());
   if (!verdict.ok) throw new HttpError(403, "cross_site", verdict.message);
@@ -77,14 +80,22 @@ export async function readJson<T extends z.ZodType>(req: Request, schema: T): Pr
   return parsed.data;
 }
 
-/** The caller's anonymous owner id; a new identity (and cookie) when there is no valid one. */
-export async function currentOwner(): Promise<string> {
-  const jar = await cookies();
-  const existing = await verifyOwnerToken(jar.get(OWNER_COOKIE)?.value);
-  if (existing) return existing;
-  const { ownerId, token } = await issueOwnerToken();
-  jar.set(OWNER_COOKIE, token, ownerCookieOptions);
-  return ownerId;
+/** Matches no session: what a caller without any identity owns. */
+const NOBODY = "nobody:none";
+
+/**
+ * The owner of what this request touches: the signed-in user (session cookie or
+ * `x-api-key`), else a visitor's anonymous user. Only `{create: true}` (making a
+ * recording) turns a stranger into an anonymous user; reading creates nothing and
+ * a stranger owns nothing, so every session is 404 to them.
+ */
+export async function currentOwner(opts: { create?: boolean } = {}): Promise<string> {
+  return (await resolveOwner({ create: opts.create ?? false })) ?? NOBODY;
+}
+
+/** The signed-in owner, or null (a webhook from storage carries no identity). */
+export async function signedInOwner(): Promise<string | null> {
+  return resolveOwner({ create: false });
 }
 
 export const idParam = z.uuid({ message: "must be a session id (UUID)" });

@@ -5,11 +5,14 @@ import { jwtVerify, SignJWT } from "jose";
 import { config } from "@/lib/config";
 
 /**
- * Each browser gets an anonymous owner id in a signed, httpOnly cookie. No
- * accounts: the cookie is the capability, so it is signed (HS256) and every
- * query filters by it; another owner's session is simply not found.
+ * Before accounts, each browser got an anonymous owner id in this signed
+ * (HS256), httpOnly cookie. Accounts (lib/auth) replaced it; a valid one is
+ * still read so that browser's recordings move to the first identity it gets
+ * (lib/auth/recordings.ts), and none are issued any more. The secret also keys
+ * the auth library.
  */
 export const OWNER_COOKIE = "murmur_owner";
+export const LEGACY_OWNER_COOKIE = OWNER_COOKIE;
 const ISSUER = "murmur";
 const ONE_YEAR_S = 365 * 24 * 3600;
 
@@ -37,6 +40,11 @@ function secret(): Uint8Array {
   }
   secretKey = new TextEncoder().encode(value);
   return secretKey;
+}
+
+/** The server's secret (SESSION_SECRET, or the one kept in DATA_DIR) for other signers. */
+export function serverSecret(): string {
+  return new TextDecoder().decode(secret());
 }
 
 export async function issueOwnerToken(ownerId: string = randomUUID()): Promise<{ ownerId: string; token: string }> {

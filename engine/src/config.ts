@@ -52,6 +52,8 @@ export const configSchema = z.object({
   historyMs: duration(7 * 86_400_000),
   /** At most this many finished runs are kept (the oldest go first). */
   historyMaxRuns: z.coerce.number().int().positive().default(10_000),
+  /** The journal is compacted while running once it passes max(this, 2 × its last compacted size). */
+  journalCompactBytes: z.coerce.number().int().positive().default(16 * 1024 * 1024),
 }).superRefine((c, ctx) => {
   if (c.signingKey && !c.eventKey) {
     ctx.addIssue({ code: "custom", path: ["eventKey"], message: "a signing key needs an event key too (INNGEST_EVENT_KEY or --event-key)" });
@@ -80,6 +82,7 @@ const FLAGS: Record<string, keyof EngineConfig> = {
   "--app-outage-ms": "appOutageMs",
   "--history": "historyMs",
   "--history-max-runs": "historyMaxRuns",
+  "--journal-compact-bytes": "journalCompactBytes",
 };
 
 const ENV: Record<string, keyof EngineConfig> = {
@@ -101,6 +104,7 @@ const ENV: Record<string, keyof EngineConfig> = {
   INNGEST_ENGINE_APP_OUTAGE_MS: "appOutageMs",
   INNGEST_ENGINE_HISTORY: "historyMs",
   INNGEST_ENGINE_HISTORY_MAX_RUNS: "historyMaxRuns",
+  INNGEST_ENGINE_JOURNAL_COMPACT_BYTES: "journalCompactBytes",
 };
 
 export const USAGE = `Usage: tsx engine/src/main.ts [options]   (flags override INNGEST_ENGINE_* env vars)
@@ -123,6 +127,7 @@ export const USAGE = `Usage: tsx engine/src/main.ts [options]   (flags override 
   --app-outage-ms D         retry an unreachable app this long (default 30m) INNGEST_ENGINE_APP_OUTAGE_MS
   --history D               keep finished runs this long (default 7d)    INNGEST_ENGINE_HISTORY
   --history-max-runs N      keep at most N finished runs (default 10000) INNGEST_ENGINE_HISTORY_MAX_RUNS
+  --journal-compact-bytes N compact the journal past N bytes (default 16 MiB) INNGEST_ENGINE_JOURNAL_COMPACT_BYTES
   --quiet                   no log lines`;
 
 /** Read env then CLI flags into raw options; zod validates them. */

@@ -12,7 +12,7 @@ export interface RunHost {
   store: Store;
   sdk: SdkClient;
   log: Logger;
-  opts: BackoffOptions;
+  opts: BackoffOptions & { appOutageMs?: number };
   functions: ReadonlyMap<string, FnConfig>;
   waits: Waits;
   stopped(): boolean;
@@ -27,7 +27,17 @@ export interface RunHost {
   started(fn: FnConfig, run: RunRec): void;
 }
 
-const MAX_TRANSPORT_FAILURES = 40;
+/** How long an unreachable app is retried by default before a run fails (Inngest Cloud is as patient). */
+export const DEFAULT_APP_OUTAGE_MS = 30 * 60_000;
+/** Longest pause between two tries during an outage, so a returning app is noticed quickly. */
+const OUTAGE_RETRY_CAP_MS = 10_000;
+
+function outageReason(reply: SdkReply): string {
+  if (reply.kind !== "http") return reply.error;
+  if (reply.badSignature) return `HTTP ${reply.status} with a signature that does not verify (${reply.badSignature})`;
+  if (reply.status === 401) return "HTTP 401 without x-inngest-sdk header (does the app have the same INNGEST_SIGNING_KEY, or is it in dev mode?)";
+  return `HTTP ${reply.status} without x-inngest-sdk header`;
+}
 
 /**
  * One request to the app for a run, and what its reply does: finish the run, retry it, or, for each
@@ -90,18 +100,31 @@ export class Executor {
       }
       return this.handleReply(fn, run, item, { kind: "http", status: 500, headers: {}, text: JSON.stringify(error), fromSdk: true }, started);
     }
-    // The app is down, restarting, or answered with something that is not the SDK (a framework error page).
+    // The app is down, restarting, or answered with something that is not the SDK (a framework error
+    // page, a proxy's 502): an outage. It is retried with capped backoff for --app-outage-ms without
+    // using the function's attempts; only then does the run fail.
     if (reply.kind === "transport" || !reply.fromSdk) {
-      const why = reply.kind === "transport" ? reply.error : `HTTP ${reply.status} without x-inngest-sdk header`;
+      const why = outageReason(reply);
+      const now = Date.now();
       item.transportFailures++;
-      if (item.transportFailures >= MAX_TRANSPORT_FAILURES) {
-        return this.host.finishRun(run, "failed", { error: { name: "Error", message: `app unreachable: ${why}` } });
+      item.outageSince ??= now;
+      const limit = this.host.opts.appOutageMs ?? DEFAULT_APP_OUTAGE_MS;
+      if (now - item.outageSince >= limit) {
+        return this.host.finishRun(run, "failed", {
+          error: { name: "AppUnreachable", message: `app unreachable for ${fmtMs(now - item.outageSince)} (limit ${fmtMs(limit)}, --app-outage-ms): ${why}` },
+        });
       }
-      const delay = Math.min(this.backoff(Math.min(item.transportFailures, 6)), 10_000);
-      if (item.transportFailures === 1) this.host.log(`run ${run.id}: app not reachable (${why}); retrying`);
+      const cap = Math.min(OUTAGE_RETRY_CAP_MS, this.host.opts.backoffMaxMs || OUTAGE_RETRY_CAP_MS);
+      const delay = Math.min(this.backoff(Math.min(item.transportFailures - 1, 10)), cap, item.outageSince + limit - now);
+      if (item.transportFailures === 1) this.host.log(`run ${run.id}: app not reachable (${why}); retrying for up to ${fmtMs(limit)}`);
       this.markRetrying(run, item);
-      this.host.enqueueAt(Date.now() + delay, item);
+      this.host.enqueueAt(now + Math.max(1, delay), item);
       return;
+    }
+    if (item.outageSince !== undefined) {
+      this.host.log(`run ${run.id}: app reachable again after ${fmtMs(Date.now() - item.outageSince)}`);
+      item.outageSince = undefined;
+      item.transportFailures = 0;
     }
     const { status, headers, text } = reply;
     const payload = parseJson(text);

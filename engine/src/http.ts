@@ -99,6 +99,38 @@ function stepView(s: StepRec) {
   };
 }
 
+/** A search term, lower-cased; empty means no search. */
+function searchText(q: string | null): string {
+  return (q ?? "").trim().toLowerCase();
+}
+
+/** An event's name, id or data contains the text (e.g. a session id anywhere in its payload). */
+function matchesText(ev: { id: string; name: string; data: unknown }, q: string): boolean {
+  return ev.id.toLowerCase().includes(q) || ev.name.toLowerCase().includes(q) || JSON.stringify(ev.data ?? null).toLowerCase().includes(q);
+}
+
+/**
+ * Newest first, `limit` items older than the `before` cursor (an id from a previous page); `next`
+ * is the cursor of the following page, or null on the last one.
+ */
+function pageFrom<T>(all: T[], before: string | null, limit: number, idOf: (x: T) => string, keep: (x: T) => boolean): { items: T[]; next: string | null } {
+  let i = all.length - 1;
+  if (before) {
+    while (i >= 0 && idOf(all[i]!) !== before) i--;
+    i--; // start after the cursor; an unknown cursor (dropped by retention) gives an empty page
+  }
+  const items: T[] = [];
+  for (; i >= 0 && items.length < limit; i--) if (keep(all[i]!)) items.push(all[i]!);
+  let more = false;
+  for (let j = i; j >= 0; j--) {
+    if (keep(all[j]!)) {
+      more = true;
+      break;
+    }
+  }
+  return { items, next: more && items.length ? idOf(items[items.length - 1]!) : null };
+}
+
 export function createHttpServer(store: Store, sched: Scheduler, startedAt: number, guard: GuardOptions): http.Server {
   const parseEvents = (text: string): Array<Record<string, unknown>> => {
     let body: unknown;
@@ -138,6 +170,10 @@ export function createHttpServer(store: Store, sched: Scheduler, startedAt: numb
         functions: sched.functions.size,
         signed: guard.keys.signed,
         runs: counts,
+        // what bounded history keeps flat (retention.ts)
+        memory: { rssBytes: process.memoryUsage.rss(), heapUsedBytes: process.memoryUsage().heapUsed },
+        journalBytes: store.bytes,
+        journalReplay: store.openStats,
         ...sched.stats(),
       });
     }
@@ -164,18 +200,16 @@ export function createHttpServer(store: Store, sched: Scheduler, startedAt: numb
       const fn = url.searchParams.get("function");
       const event = url.searchParams.get("event");
       const eventId = url.searchParams.get("eventId");
+      const q = searchText(url.searchParams.get("q"));
       const limit = Math.min(Number(url.searchParams.get("limit") ?? 100) || 100, 5000);
-      const out = [];
-      const all = [...store.runs.values()];
-      for (let i = all.length - 1; i >= 0 && out.length < limit; i--) {
-        const r = all[i]!;
-        if (status && r.status !== status) continue;
-        if (fn && r.fnId !== fn && !r.fnId.endsWith(`-${fn}`)) continue;
-        if (event && r.event.name !== event) continue;
-        if (eventId && r.event.id !== eventId) continue;
-        out.push(runSummary(store, r));
-      }
-      return send(res, 200, { runs: out });
+      const page = pageFrom([...store.runs.values()], url.searchParams.get("before"), limit, (r) => r.id, (r) => {
+        if (status && r.status !== status) return false;
+        if (fn && r.fnId !== fn && !r.fnId.endsWith(`-${fn}`)) return false;
+        if (event && r.event.name !== event) return false;
+        if (eventId && r.event.id !== eventId) return false;
+        return !q || matchesText(r.event, q);
+      });
+      return send(res, 200, { runs: page.items.map((r) => runSummary(store, r)), next: page.next });
     }
     if ((match = /^\/api\/runs\/([^/]+)(\/(cancel|rerun))?$/.exec(p))) {
       const id = decodeURIComponent(match[1]!);
@@ -196,14 +230,16 @@ export function createHttpServer(store: Store, sched: Scheduler, startedAt: numb
     }
     if (m === "GET" && p === "/api/events") {
       const name = url.searchParams.get("name");
+      const q = searchText(url.searchParams.get("q"));
       const limit = Math.min(Number(url.searchParams.get("limit") ?? 100) || 100, 5000);
-      const all = [...store.events.values()];
-      const out = [];
-      for (let i = all.length - 1; i >= 0 && out.length < limit; i--) {
-        if (name && all[i]!.name !== name) continue;
-        out.push(all[i]);
-      }
-      return send(res, 200, { events: out });
+      const page = pageFrom([...store.events.values()], url.searchParams.get("before"), limit, (e) => e.id, (e) => {
+        if (name && e.name !== name) return false;
+        return !q || matchesText(e, q);
+      });
+      // the runs each event started (one pass over the runs, only for the events on this page)
+      const started = new Map<string, Array<{ id: string; functionId: string; status: string }>>(page.items.map((e) => [e.id, []]));
+      for (const r of store.runs.values()) started.get(r.event.id)?.push({ id: r.id, functionId: r.fnId, status: r.status });
+      return send(res, 200, { events: page.items.map((e) => ({ ...e, runs: started.get(e.id) ?? [] })), next: page.next });
     }
     if (m === "GET" && (match = /^\/api\/events\/([^/]+)$/.exec(p))) {
       const ev = store.events.get(decodeURIComponent(match[1]!));

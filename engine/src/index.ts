@@ -2,6 +2,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { configSchema, type EngineConfig, type EngineOptions } from "./config.js";
 import { createHttpServer } from "./http.js";
+import { Retention } from "./retention.js";
 import { Scheduler } from "./scheduler.js";
 import { Keys } from "./signing.js";
 import { Store } from "./store.js";
@@ -15,6 +16,7 @@ export interface RunningEngine {
   config: EngineConfig;
   scheduler: Scheduler;
   store: Store;
+  retention: Retention;
   stop(): Promise<void>;
 }
 
@@ -36,6 +38,7 @@ export async function startEngine(options: EngineOptions & { log?: Logger } = {}
     maxInFlight: config.maxInFlight,
     log,
     keys,
+    appOutageMs: config.appOutageMs,
   });
   const server = createHttpServer(store, scheduler, Date.now(), { keys, host: config.host, allowedHosts: config.allowedHosts });
   server.keepAliveTimeout = 5_000;
@@ -52,6 +55,13 @@ export async function startEngine(options: EngineOptions & { log?: Logger } = {}
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host}:${port}`;
   scheduler.start();
+  const retention = new Retention(store, {
+    historyMs: config.historyMs,
+    historyMaxRuns: config.historyMaxRuns,
+    compactBytes: config.journalCompactBytes,
+    log,
+  });
+  retention.start();
   let stopped: Promise<void> | undefined;
   return {
     url,
@@ -59,8 +69,10 @@ export async function startEngine(options: EngineOptions & { log?: Logger } = {}
     config,
     scheduler,
     store,
+    retention,
     stop() {
       stopped ??= (async () => {
+        retention.stop();
         await scheduler.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());

@@ -48,7 +48,8 @@ export class SdkClient {
     } catch (e) {
       const err = e as Error & { code?: string; cause?: { code?: string } };
       const code = err.code ?? err.cause?.code ?? err.name;
-      if (/TIMEOUT|TimeoutError|AbortError/i.test(code)) {
+      // Not connecting in time is the app being down; only a reply that takes too long is the step's fault.
+      if (/TIMEOUT|TimeoutError|AbortError/i.test(code) && code !== "UND_ERR_CONNECT_TIMEOUT") {
         return { kind: "timeout", error: `no reply within the max step duration (${this.maxStepMs} ms)` };
       }
       return { kind: "transport", error: `${err.code ?? err.cause?.code ?? err.name}: ${err.message}` };

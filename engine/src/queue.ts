@@ -7,6 +7,8 @@ export interface WorkItem {
   stepId: string;
   attempt: number;
   transportFailures: number;
+  /** When the app stopped answering this item (an outage is bounded by time, not by tries). */
+  outageSince?: number;
   /** Queue order: by score (the run's creation time, moved by its priority), then FIFO. */
   score?: number;
   seq?: number;

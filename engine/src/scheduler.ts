@@ -26,6 +26,8 @@ export interface SchedulerOptions {
   maxInFlight: number;
   /** One line per state change (run started/finished, step completed/errored, sync). */
   log: Logger;
+  /** How long an unreachable app is retried before a run fails (default 30 min). */
+  appOutageMs?: number;
   /** Signing and event keys (signing.ts); without a signing key the engine talks to apps in dev mode. */
   keys?: Keys;
 }

@@ -27,6 +27,11 @@ export class Store {
    * value with a numeric `expiresAt` is dropped at compaction once that time has passed. */
   readonly marks = new Map<string, unknown>();
   private fd = -1;
+  /** Journal size now, and right after the last compaction (retention.ts compacts when it has grown). */
+  bytes = 0;
+  bytesAfterCompact = 0;
+  /** Records replayed at open and how long replay + compaction took (the engine's share of a restart). */
+  openStats = { records: 0, ms: 0 };
   private syncTimer: NodeJS.Timeout | undefined;
   private readonly file: string;
   private lockFile: string | undefined;
@@ -58,6 +63,8 @@ export class Store {
     fs.writeFileSync(lock, String(process.pid));
     this.lockFile = lock;
     openDirs.add(this.dir);
+    const t0 = performance.now();
+    let records = 0;
     if (fs.existsSync(this.file)) {
       const text = fs.readFileSync(this.file, "utf8");
       for (const line of text.split("\n")) {
@@ -69,9 +76,11 @@ export class Store {
           continue; // a torn last line after a crash
         }
         this.apply(rec);
+        records++;
       }
     }
     this.compact();
+    this.openStats = { records, ms: Math.round(performance.now() - t0) };
   }
 
   private apply(rec: Rec): void {
@@ -99,8 +108,16 @@ export class Store {
     }
   }
 
-  /** Rewrite the journal as one record per live object (atomic rename). */
-  private compact(): void {
+  /**
+   * Rewrite the journal as one record per live object (atomic rename). Synchronous: no change can
+   * land between the snapshot and the rename, so an in-flight run loses nothing; a kill before the
+   * rename leaves the old journal whole (the partial .tmp is overwritten next time).
+   */
+  compact(): void {
+    if (this.fd >= 0) {
+      fs.closeSync(this.fd);
+      this.fd = -1;
+    }
     const tmp = this.file + ".tmp";
     const fd = fs.openSync(tmp, "w");
     const now = Date.now();
@@ -119,11 +136,7 @@ export class Store {
       lines.push(JSON.stringify({ t: "mark", key, value }) + "\n");
     }
     for (const ev of this.events.values()) {
-      // Keep events referenced by nothing only inside the dedupe window (bounded growth).
-      if (now - ev.receivedAt > DEDUPE_WINDOW_MS * 7) {
-        this.events.delete(ev.id);
-        continue;
-      }
+      // (how long events are kept is retention.ts's business)
       lines.push(JSON.stringify({ t: "ev", ev }) + "\n");
       if (lines.length > 500) flush();
     }
@@ -137,11 +150,13 @@ export class Store {
     fs.closeSync(fd);
     fs.renameSync(tmp, this.file);
     this.fd = fs.openSync(this.file, "a");
+    this.bytes = this.bytesAfterCompact = fs.fstatSync(this.fd).size;
   }
 
   private append(rec: Rec): void {
     if (this.fd < 0) return;
-    fs.writeSync(this.fd, JSON.stringify(rec) + "\n");
+    const line = JSON.stringify(rec) + "\n";
+    this.bytes += fs.writeSync(this.fd, line);
     if (!this.syncTimer) {
       this.syncTimer = setTimeout(() => {
         this.syncTimer = undefined;
@@ -180,6 +195,16 @@ export class Store {
       this.marks.delete(key);
     } else this.marks.set(key, value);
     this.append({ t: "mark", key, value });
+  }
+
+  /** Forget a finished run and its steps (retention); the journal forgets it at the next compaction. */
+  dropRun(runId: string): void {
+    this.runs.delete(runId);
+    this.steps.delete(runId);
+  }
+
+  dropEvent(id: string): void {
+    this.events.delete(id);
   }
 
   stepsOf(runId: string): Map<string, StepRec> {

@@ -22,7 +22,7 @@ const label = (e: { data: unknown }) => (e.data as { label: string }).label;
 beforeAll(async () => {
   port = await freePort();
   app = await startApp("fr", port, (inngest) => [
-    inngest.createFunction({ id: "debounced", debounce: { period: "1s" }, triggers: [{ event: "fr/debounce" }] }, async ({ event }) => {
+    inngest.createFunction({ id: "debounced", debounce: { period: "2s" }, triggers: [{ event: "fr/debounce" }] }, async ({ event }) => {
       got.push({ fn: "debounced", labels: [label(event)] });
     }),
     inngest.createFunction({ id: "batched", batchEvents: { maxSize: 10, timeout: "1s" }, triggers: [{ event: "fr/batch" }] }, async ({ events }) => {

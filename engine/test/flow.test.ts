@@ -39,7 +39,7 @@ beforeAll(async () => {
       note("rl", (event.data as { label: string }).label),
     ),
     inngest.createFunction(
-      { id: "debounced", debounce: { period: "0.6s", key: "event.data.doc", timeout: "5s" }, triggers: [{ event: "fl/debounce" }] },
+      { id: "debounced", debounce: { period: "1.5s", key: "event.data.doc", timeout: "10s" }, triggers: [{ event: "fl/debounce" }] },
       async ({ event, step }) => {
         await step.run("save", () => note("debounce", (event.data as { label: string }).label));
         return (event.data as { label: string }).label;
@@ -155,7 +155,7 @@ describe("debounce", () => {
       return r.length === 2 && settled(r) ? r : undefined;
     }, 10_000, "debounced runs");
     expect(runs.map((r) => r.output).sort()).toEqual(["d3", "other"]);
-    await sleep(800);
+    await sleep(1600);
     expect(await runsOf("debounced")).toHaveLength(2);
   });
 });

@@ -4,6 +4,7 @@ import type { ChatCompletionMessageParam } from "openai/resources/chat/completio
 import { z } from "zod";
 import type { AnalyzeInput, Analyzer, Insights } from "@/lib/analysis/types";
 import { PermanentError, TransientError } from "@/lib/errors";
+import { formatClock } from "@/lib/time";
 import { classifyOpenAIError } from "@/lib/openai/errors";
 import type { TranscriptSegment } from "@/lib/transcription/types";
 
@@ -46,20 +47,11 @@ export function estimateTokens(text: string): number {
   return Math.ceil(text.length / 4);
 }
 
-function clock(sec: number): string {
-  const s = Math.max(0, Math.floor(sec));
-  const hh = Math.floor(s / 3600);
-  const mm = Math.floor((s % 3600) / 60);
-  const ss = s % 60;
-  const two = (n: number) => String(n).padStart(2, "0");
-  return hh > 0 ? `${hh}:${two(mm)}:${two(ss)}` : `${two(mm)}:${two(ss)}`;
-}
-
 /** Timestamps let the model say when something was said; speaker labels let it say who. */
 function renderLines(input: AnalyzeInput): string[] {
   const segments: TranscriptSegment[] = input.segments.filter((s) => s.text.trim());
   if (segments.length === 0) return input.text.trim() ? [input.text.trim()] : [];
-  return segments.map((s) => `[${clock(s.start)}]${s.speaker ? ` ${s.speaker}:` : ""} ${s.text.trim()}`);
+  return segments.map((s) => `[${formatClock(s.start, { padMinutes: true })}]${s.speaker ? ` ${s.speaker}:` : ""} ${s.text.trim()}`);
 }
 
 /**

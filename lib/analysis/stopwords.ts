@@ -3,7 +3,7 @@
  * package because transcripts are speech: besides the usual function words, the
  * list carries the conversational glue ("yeah", "gonna", "stuff", "basically") and
  * the everyday verbs that otherwise top every meeting's keyword list.
- * Entries are lower-case with ASCII apostrophes, matching `normaliseWord`.
+ * Entries are lower-case with ASCII apostrophes, matching `normalizeWord`.
  */
 const WORDS = `
 a about above across after afterwards again against all almost alone along already also although always am among

@@ -17,7 +17,7 @@ export interface Token {
 // decimal point keeps a number whole ("3.5") without gluing "node.js" into one word.
 const WORD_RE = /[\p{L}\p{N}]+(?:['’\-][\p{L}\p{N}]+|\.\p{N}+)*/gu;
 
-export function normaliseWord(raw: string): string {
+export function normalizeWord(raw: string): string {
   return raw.toLowerCase().replace(/’/g, "'");
 }
 
@@ -29,7 +29,7 @@ export function tokenize(text: string): Token[] {
     const prev = tokens[tokens.length - 1];
     const gap = text.slice(last, start);
     if (prev) prev.gapAfter = gap;
-    tokens.push({ word: normaliseWord(m[0]), raw: m[0], gapBefore: gap, gapAfter: "" });
+    tokens.push({ word: normalizeWord(m[0]), raw: m[0], gapBefore: gap, gapAfter: "" });
     last = start + m[0].length;
   }
   const tail = tokens[tokens.length - 1];

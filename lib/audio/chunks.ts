@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { runTool } from "./ffmpeg";
+import type { Transcriber } from "@/lib/transcription/types";
 import type { Silence } from "./silence";
 
 export interface Chunk {
@@ -137,4 +138,11 @@ export async function decodePcm(
     offset += n;
   }
   return new Float32Array(bytes.buffer);
+}
+
+/** Chunk length honouring both the provider's duration and byte limits. */
+export function chunkSecondsFor(t: Pick<Transcriber, "limits">, override?: number): number {
+  let seconds = Math.min(override ?? t.limits.maxSeconds, t.limits.maxSeconds);
+  while (seconds > 30 && estimateChunkBytes(seconds) > t.limits.maxBytes) seconds = Math.floor(seconds * 0.9);
+  return seconds;
 }

@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { trackChild } from "./leftovers";
 import { constants as fsc } from "node:fs";
 import { access, chmod, stat } from "node:fs/promises";
 import path from "node:path";
@@ -106,6 +107,9 @@ export async function runTool(tool: Tool, args: readonly string[], options: RunO
   return new Promise<RunResult>((resolve, reject) => {
     // The binary is found at run time; without the hint Next.js traces the whole project into the build.
     const child = spawn(/*turbopackIgnore: true*/ bin, args, { stdio: ["ignore", "pipe", "pipe"], signal: options.signal });
+    // Recorded until it exits, so a restart after a SIGKILL can stop it (lib/audio/leftovers.ts).
+    const untrack = trackChild(child.pid, bin);
+    child.once("close", untrack);
     const out: Buffer[] = [];
     const tail: string[] = [];
     let partial = "";

@@ -17,17 +17,19 @@ export type OperatorAuthorization = { ok: true; via: "token" | "admin" } | { ok:
 /** Looks up the signed-in user's role from the request's cookies or API key; null when nobody is signed in. */
 export type RoleLookup = (headers: Headers) => Promise<{ role: string | null | undefined } | null>;
 
-let roleLookup: RoleLookup | undefined;
-
-/** lib/auth/server.ts registers itself here, so this module stays free of the auth library (and cheap to import). */
-export function setOperatorRoleLookup(lookup: RoleLookup | undefined): void {
-  roleLookup = lookup;
-}
+/** The signed-in user's role, through the auth library, loaded only when a request carries no token. */
+const signedInRole: RoleLookup = async (headers) => {
+  // Nobody can be signed in without a session cookie or an API key: answer without opening the database.
+  if (!headers.get("x-api-key") && !/(?:^|;\s*)(?:__Secure-)?murmur\.session_token=/.test(headers.get("cookie") ?? "")) return null;
+  const { getSignedIn } = await import("./server");
+  const s = await getSignedIn(headers);
+  return s ? { role: (s.user as { role?: string | null }).role } : null;
+};
 
 export async function authorizeOperator(
   headers: Headers,
   c: Pick<Config, "OPERATIONS_TOKEN"> = config(),
-  lookup: RoleLookup | undefined = roleLookup,
+  lookup: RoleLookup | undefined = signedInRole,
 ): Promise<OperatorAuthorization> {
   const presented = presentedToken(headers.get("authorization"));
   if (presented !== null) {

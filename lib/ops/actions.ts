@@ -3,7 +3,7 @@ import * as ops from "@/db/operations";
 import * as q from "@/db/queries";
 import { HttpError } from "@/lib/http";
 import { notifyCancelled, notifyUploaded } from "@/lib/sessions/notify";
-import { cancel, remove, retrySession, type SessionDeps } from "@/lib/sessions/service";
+import { cancelSession, deleteSession, retrySession, type SessionDeps } from "@/lib/sessions/service";
 import { startProcessing } from "@/lib/sessions/start";
 import { RUN_STATUSES } from "@/lib/sessions/status";
 
@@ -35,10 +35,10 @@ export async function runOperatorAction(deps: SessionDeps, a: OperatorAction): P
       if (a.action === "retry" || a.action === "retry-failed") {
         await startProcessing(deps, await retrySession(deps, id, row.ownerId));
       } else if (a.action === "cancel") {
-        await cancel(deps, id, row.ownerId);
+        await cancelSession(deps, id, row.ownerId);
         await notifyCancelled(id);
       } else if (a.action === "delete") {
-        const { wasActive } = await remove(deps, id, row.ownerId);
+        const { wasActive } = await deleteSession(deps, id, row.ownerId);
         if (wasActive) await notifyCancelled(id);
       } else {
         await markUrgent(deps, row.id);

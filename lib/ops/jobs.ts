@@ -2,6 +2,7 @@ import path from "node:path";
 import { getDb } from "@/db/client";
 import { cancelGeneration } from "@/db/operations";
 import { getBlobStore } from "@/lib/storage";
+import { workRoot } from "@/lib/audio/leftovers";
 import { applyRetention } from "./retention";
 import { sweep } from "./sweep";
 import { alertChannels, sendAlert, type AlertChannel } from "@/lib/alerts/channels";
@@ -36,7 +37,7 @@ export async function deliverSessionWebhookJob(ev: { sessionId: string; generati
 export async function sweepJob() {
   const c = config();
   const [db, store] = await Promise.all([getDb(), getBlobStore()]);
-  return sweep({ db, store, tusDir: c.storageDriver === "local" ? path.join(c.dataDir, "tus") : undefined }, c);
+  return sweep({ db, store, tusDir: c.storageDriver === "local" ? path.join(c.dataDir, "tus") : undefined, tmpDir: workRoot() }, c);
 }
 
 export async function retentionJob() {

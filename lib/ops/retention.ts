@@ -2,7 +2,7 @@ import type { Database } from "@/db/client";
 import * as ops from "@/db/operations";
 import * as q from "@/db/queries";
 import type { Config } from "@/lib/config";
-import { formatDuration } from "@/lib/pipeline/steps";
+import { formatDuration } from "@/lib/time";
 import { blobKeys, type BlobStore } from "@/lib/storage/types";
 
 /**

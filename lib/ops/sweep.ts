@@ -5,7 +5,7 @@ import type { Database } from "@/db/client";
 import * as ops from "@/db/operations";
 import * as q from "@/db/queries";
 import type { Config } from "@/lib/config";
-import { formatDuration } from "@/lib/pipeline/steps";
+import { formatDuration } from "@/lib/time";
 import { uploadedEventData } from "@/lib/sessions/notify";
 import { RUN_STATUSES } from "@/lib/sessions/status";
 import { blobKeys, type BlobStore } from "@/lib/storage/types";

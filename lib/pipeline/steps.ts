@@ -1,3 +1,4 @@
+import { makeWorkDir } from "@/lib/audio/leftovers";
 import fsp from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -5,18 +6,20 @@ import pLimit from "p-limit";
 import type { Database } from "@/db/client";
 import * as q from "@/db/queries";
 import { setRunId } from "@/db/operations";
-import { estimateChunkBytes, encodeChunk, planChunks } from "@/lib/audio/chunks";
+import { chunkSecondsFor, encodeChunk, planChunks } from "@/lib/audio/chunks";
 import { probe } from "@/lib/audio/probe";
 import { detectSilences } from "@/lib/audio/silence";
 import type { Analyzer } from "@/lib/analysis/types";
 import { analyzeTranscript } from "@/lib/analysis/local";
 import { countWords } from "@/lib/analysis/text";
 import { blobKeys, type BlobStore } from "@/lib/storage/types";
-import type { AudioSpan, Transcriber, TranscriptSegment } from "@/lib/transcription/types";
+import type { Transcriber } from "@/lib/transcription/types";
 import { PermanentError } from "@/lib/errors";
 import { runPriority } from "@/lib/sessions/priority";
+import { formatDuration } from "@/lib/time";
 import { claimedSession, updateRun, watchClaim } from "./fence";
 import { BANDS, transcribingProgress } from "./progress";
+import { describeSpans, monotonic, spansToGlobalTime, toGlobalTime } from "./segments";
 
 /**
  * The work of each durable step, as plain functions of (deps, run context).
@@ -83,8 +86,9 @@ export async function prepare(deps: PipelineDeps, ctx: RunContext): Promise<Prep
 
   if (!row.audioKey) throw new PermanentError("The audio of this session is no longer stored.");
   const audio = await deps.store.toLocalFile(row.audioKey);
-  // Named after the session, so the sweep can remove what a crashed run left behind.
-  const work = await fsp.mkdtemp(path.join(os.tmpdir(), `murmur-prepare-${ctx.sessionId}-`));
+  // Under the app's own work folder, so a restart after a crash can remove it (lib/audio/leftovers.ts),
+  // and named after the session, so the sweep removes it when a lost run left it behind without a restart.
+  const work = await makeWorkDir(`murmur-prepare-${ctx.sessionId}-`);
   // Cutting hours of audio takes a while: a cancel stops it instead of letting it run to the end.
   const claim = watchClaim(deps.db, ctx);
   const { signal } = claim;
@@ -129,13 +133,6 @@ export async function prepare(deps: PipelineDeps, ctx: RunContext): Promise<Prep
     await fsp.rm(work, { recursive: true, force: true });
     await audio.cleanup();
   }
-}
-
-/** Chunk length honouring both the provider's duration and byte limits. */
-export function chunkSecondsFor(t: Transcriber, override?: number): number {
-  let seconds = Math.min(override ?? t.limits.maxSeconds, t.limits.maxSeconds);
-  while (seconds > 30 && estimateChunkBytes(seconds) > t.limits.maxBytes) seconds = Math.floor(seconds * 0.9);
-  return seconds;
 }
 
 async function allStored(store: BlobStore, keys: string[]): Promise<boolean> {
@@ -201,38 +198,6 @@ export async function transcribeChunk(deps: PipelineDeps, ctx: RunContext, index
   }
 }
 
-/** Shifts a chunk's segments to recording time and keeps them inside the chunk. */
-export function toGlobalTime(segments: TranscriptSegment[], offset: number, chunkEnd: number): TranscriptSegment[] {
-  return segments
-    .filter((s) => s.text.trim())
-    .map((s) => ({
-      ...s,
-      text: s.text.trim(),
-      start: round3(Math.min(offset + Math.max(0, s.start), chunkEnd)),
-      end: round3(Math.min(offset + Math.max(0, s.start, s.end), chunkEnd)),
-    }));
-}
-
-/** Like toGlobalTime, for stretches without text. */
-export function spansToGlobalTime(spans: AudioSpan[], offset: number, chunkEnd: number): AudioSpan[] {
-  return spans
-    .map((s) => ({
-      start: round3(Math.min(offset + Math.max(0, s.start), chunkEnd)),
-      end: round3(Math.min(offset + Math.max(0, s.start, s.end), chunkEnd)),
-    }))
-    .filter((s) => s.end > s.start);
-}
-
-/** "0:26–0:52 and 3:10–3:14", for the activity log. */
-export function describeSpans(spans: AudioSpan[]): string {
-  const clock = (sec: number) => {
-    const s = Math.floor(sec);
-    return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
-  };
-  const parts = spans.map((s) => `${clock(s.start)}–${clock(Math.ceil(s.end))}`);
-  return parts.length > 1 ? `${parts.slice(0, -1).join(", ")} and ${parts.at(-1)}` : (parts[0] ?? "");
-}
-
 /** Stitches every chunk's segments, in order, into the transcript (idempotent). */
 export async function merge(deps: PipelineDeps, ctx: RunContext): Promise<Inactive | { active: true; segments: number; words: number }> {
   const row = await claimedSession(deps.db, ctx);
@@ -260,19 +225,6 @@ export async function merge(deps: PipelineDeps, ctx: RunContext): Promise<Inacti
     message: words ? `Transcript ready: ${words} words` : "No speech detected",
   });
   return { active: true, segments: segments.length, words };
-}
-
-/** Overlaps at chunk seams are clipped so timestamps never go backwards. */
-export function monotonic(segments: TranscriptSegment[]): TranscriptSegment[] {
-  const out: TranscriptSegment[] = [];
-  let lastEnd = 0;
-  for (const s of [...segments].sort((a, b) => a.start - b.start)) {
-    const start = Math.max(s.start, lastEnd);
-    const end = Math.max(start, s.end);
-    out.push({ ...s, start, end });
-    lastEnd = end;
-  }
-  return out;
 }
 
 export async function analyze(deps: PipelineDeps, ctx: RunContext): Promise<Inactive | { active: true; noSpeech: boolean }> {
@@ -330,14 +282,4 @@ export async function markFailed(deps: Pick<PipelineDeps, "db">, ctx: Omit<RunCo
     error: reason,
     message: "Processing failed",
   });
-}
-
-const round3 = (n: number) => Math.round(n * 1000) / 1000;
-
-export function formatDuration(sec: number): string {
-  const s = Math.round(sec);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const r = s % 60;
-  return h ? `${h}h ${m}m ${r}s` : m ? `${m}m ${r}s` : `${r}s`;
 }

@@ -77,3 +77,19 @@ export function checkWriteOrigin(
   }
   return { ok: true };
 }
+
+/**
+ * The origin the Inngest SDK registers its functions under. The SDK would take it
+ * from the Host header of the request it is answering; pinned from configuration,
+ * a forged Host can never point the server at another address.
+ */
+export function inngestServeOrigin(
+  c: Pick<Config, "INNGEST_SERVE_ORIGIN" | "APP_URL" | "VERCEL_URL" | "PORT">,
+): string | undefined {
+  if (c.INNGEST_SERVE_ORIGIN) return new URL(c.INNGEST_SERVE_ORIGIN).origin;
+  if (c.APP_URL) return new URL(c.APP_URL).origin;
+  // Each Vercel deployment is synced at its own URL (the Inngest integration does so on deploy).
+  if (c.VERCEL_URL) return `https://${c.VERCEL_URL}`;
+  if (c.PORT) return `http://127.0.0.1:${c.PORT}`;
+  return undefined;
+}

@@ -3,7 +3,7 @@ import * as lib from "@/db/library";
 import { OPEN_STATUSES, SESSION_STATUSES, type SessionStatus } from "./status";
 import { HIT_END, HIT_START, searchLibrary, type LibraryCursor } from "@/db/search";
 import { HttpError, idParam } from "@/lib/http";
-import { remove, requireOwned, type SessionDeps } from "./service";
+import { deleteSession, requireOwned, type SessionDeps } from "./service";
 import { toSessionView, type SessionView } from "./view";
 
 /**
@@ -163,7 +163,7 @@ export const bulkDeleteBody = z.object({
  * Deletes each session the caller owns. Another owner's id, a malformed one and a missing one
  * are all reported as not found, never distinguished.
  */
-export async function removeMany(deps: SessionDeps, ids: string[], ownerId: string) {
+export async function deleteSessions(deps: SessionDeps, ids: string[], ownerId: string) {
   const deleted: string[] = [];
   const notFoundIds: string[] = [];
   const stopped: string[] = [];
@@ -173,7 +173,7 @@ export async function removeMany(deps: SessionDeps, ids: string[], ownerId: stri
       continue;
     }
     try {
-      const { wasActive } = await remove(deps, id, ownerId);
+      const { wasActive } = await deleteSession(deps, id, ownerId);
       deleted.push(id);
       if (wasActive) stopped.push(id);
     } catch (err) {

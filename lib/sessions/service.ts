@@ -11,6 +11,7 @@ import { createSessionBody, isAcceptableMedia, titleFromFileName, type CreateSes
 import { updateRun } from "@/lib/pipeline/fence";
 import { isRetryable, isRunStatus, isStale, OPEN_STATUSES, RETRYABLE_STATUSES, RUN_STATUSES, STALE_AFTER_MS } from "./status";
 import { parseRange } from "./range";
+import { servableType } from "./media-type";
 import { failureHelp } from "./failure";
 import { toSessionView, type SessionView } from "./view";
 
@@ -45,7 +46,8 @@ export async function createSession(deps: SessionDeps, ownerId: string, body: Cr
     ownerId,
     title: body.title || titleFromFileName(body.fileName),
     fileName: body.fileName,
-    contentType: body.contentType || "application/octet-stream",
+    // Only a listed audio/video type is kept; anything else is served as opaque bytes, never rendered.
+    contentType: servableType(body.contentType),
     fileSize: body.fileSize,
     language: body.language ?? null,
     deleteAfterAnalysis: body.deleteAfterAnalysis,
@@ -172,7 +174,7 @@ export async function retrySession(deps: SessionDeps, id: string, ownerId: strin
 }
 
 /** Marks the session cancelled; the caller then sends the cancel event to stop the run. */
-export async function cancel(deps: SessionDeps, id: string, ownerId: string): Promise<SessionRow> {
+export async function cancelSession(deps: SessionDeps, id: string, ownerId: string): Promise<SessionRow> {
   const row = await requireOwned(deps, id, ownerId);
   if (!(await q.cancelSession(deps.db, id, OPEN_STATUSES)) && row.status !== "cancelled") {
     throw new HttpError(409, "already_finished", `The session has already ${row.status === "completed" ? "completed" : "ended"}.`);
@@ -181,7 +183,7 @@ export async function cancel(deps: SessionDeps, id: string, ownerId: string): Pr
 }
 
 /** Deletes the session, its rows and every stored byte (audio and chunks). */
-export async function remove(deps: SessionDeps, id: string, ownerId: string): Promise<{ wasActive: boolean }> {
+export async function deleteSession(deps: SessionDeps, id: string, ownerId: string): Promise<{ wasActive: boolean }> {
   const row = await requireOwned(deps, id, ownerId);
   const wasActive = isRunStatus(row.status);
   if (wasActive) await q.cancelSession(deps.db, id, RUN_STATUSES);
@@ -232,5 +234,6 @@ export async function openAudio(deps: SessionDeps, id: string, ownerId: string, 
   if (range === "unsatisfiable") return { unsatisfiable: true as const, size: whole.size };
   const read = await deps.store.read(row.audioKey, range);
   if (!read) throw new HttpError(404, "audio_deleted", "The audio of this session is not stored.");
-  return { unsatisfiable: false as const, contentType: row.contentType, seekable: deps.store.kind === "local", ...read };
+  // Re-checked on the way out: rows stored before the list existed may hold anything.
+  return { unsatisfiable: false as const, contentType: servableType(row.contentType), fileName: row.fileName, seekable: deps.store.kind === "local", ...read };
 }

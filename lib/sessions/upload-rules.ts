@@ -1,10 +1,6 @@
 import { z } from "zod";
-
-/** Containers people record in; the real check is ffprobe in `prepare`, this only turns away the obvious. */
-export const AUDIO_EXTENSIONS = [
-  "mp3", "m4a", "mp4", "aac", "wav", "wave", "ogg", "oga", "opus", "webm", "flac",
-  "mov", "mkv", "mpeg", "mpga", "amr", "3gp", "wma", "aif", "aiff", "caf",
-] as const;
+import { AUDIO_EXTENSIONS } from "./media";
+import { parseMediaType } from "./media-type";
 
 const GENERIC_TYPES = new Set(["", "application/octet-stream", "binary/octet-stream"]);
 
@@ -19,16 +15,27 @@ export function extensionOf(fileName: string): string {
  * "" or octet-stream for .m4a and friends on some systems.
  */
 export function isAcceptableMedia(fileName: string, contentType: string): boolean {
-  const type = contentType.split(";")[0]!.trim().toLowerCase();
+  const type = parseMediaType(contentType);
+  if (type === null) return false;
   if (type.startsWith("audio/") || type.startsWith("video/")) return true;
   return GENERIC_TYPES.has(type) && (AUDIO_EXTENSIONS as readonly string[]).includes(extensionOf(fileName));
 }
 
+/** Control characters (NUL, CR, LF, …) in a name end up in headers, logs and file names: refused with 400. */
+const CONTROL = /\p{Cc}/u;
+const noControl = (s: string) => !CONTROL.test(s);
+const CONTROL_MESSAGE = "must not contain control characters";
+
 export const createSessionBody = z.object({
-  fileName: z.string().trim().min(1, "is required").max(255),
+  fileName: z.string().refine(noControl, CONTROL_MESSAGE).pipe(z.string().trim().min(1, "is required").max(255)),
   fileSize: z.number().int().nonnegative(),
-  contentType: z.string().max(200).default(""),
-  title: z.string().trim().max(200).optional(),
+  contentType: z
+    .string()
+    .max(200)
+    .refine(noControl, CONTROL_MESSAGE)
+    .refine((t) => parseMediaType(t) !== null, 'must be a media type such as "audio/mpeg"')
+    .default(""),
+  title: z.string().refine(noControl, CONTROL_MESSAGE).pipe(z.string().trim().max(200)).optional(),
   language: z
     .string()
     .trim()

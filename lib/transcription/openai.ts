@@ -4,9 +4,9 @@ import { z } from "zod";
 import { PermanentError, TransientError } from "@/lib/errors";
 import { classifyOpenAIError } from "@/lib/openai/errors";
 import { toLanguageCode } from "@/lib/openai/languages";
+import { DEFAULT_TRANSCRIPTION_MODEL, type OpenAITranscriptionModel } from "@/lib/openai/models";
 import type { ChunkLimits, TranscribeInput, Transcriber, TranscriptionResult, TranscriptSegment } from "@/lib/transcription/types";
 
-export type OpenAITranscriptionModel = "gpt-4o-transcribe" | "gpt-4o-mini-transcribe" | "whisper-1" | "gpt-4o-transcribe-diarize";
 
 export interface OpenAITranscriberOptions {
   client: OpenAI;
@@ -17,9 +17,8 @@ export interface OpenAITranscriberOptions {
   prompt?: string;
 }
 
-/** OpenAI's documented per-request limits. */
-export const OPENAI_MAX_UPLOAD_BYTES = 25 * 1024 * 1024;
-export const OPENAI_GPT4O_MAX_SECONDS = 1400;
+/** OpenAI's documented per-request duration limit of the gpt-4o models (the other is 25 MB, see MAX_BYTES). */
+const OPENAI_GPT4O_MAX_SECONDS = 1400;
 
 /**
  * 1 MB below the 25 MB limit: that limit is on the whole request, and the multipart
@@ -129,7 +128,7 @@ function wholeSpan(text: string, durationSec: number): TranscriptSegment[] {
 }
 
 export function createOpenAITranscriber(options: OpenAITranscriberOptions): Transcriber {
-  const model = options.model ?? "gpt-4o-transcribe";
+  const model = options.model ?? DEFAULT_TRANSCRIPTION_MODEL;
   // Config validates the name, but a typo reaching here should fail at start-up, not per chunk.
   if (!Object.hasOwn(LIMITS, model)) throw new Error(`unsupported OpenAI transcription model: ${model}`);
   const limits = LIMITS[model];

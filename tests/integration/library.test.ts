@@ -13,7 +13,7 @@ import * as q from "@/db/queries";
 import { sessions } from "@/db/schema";
 import type { SessionStatus } from "@/lib/sessions/status";
 import { HttpError } from "@/lib/http";
-import { listLibrary, patchSessionBody, removeMany, toParts, updateSession, type LibraryEntry } from "@/lib/sessions/library";
+import { listLibrary, patchSessionBody, deleteSessions, toParts, updateSession, type LibraryEntry } from "@/lib/sessions/library";
 import { toPrefixQuery } from "@/db/search";
 import { createSession, receiveUpload, sessionDetail, type SessionDeps } from "@/lib/sessions/service";
 import { LocalDiskStore } from "@/lib/storage/local";
@@ -164,7 +164,7 @@ describe.each<DriverName>(["pglite", "pg"])("the library on %s", (driver) => {
 
   it("deletes many at once: the caller's rows and files go, anything else is 'not found'", async () => {
     const mine = [ids.memo!, ids.broken!];
-    const res = await removeMany(deps, [...mine, ids.theirs!, "not-a-uuid", ids.memo!], OWNER);
+    const res = await deleteSessions(deps, [...mine, ids.theirs!, "not-a-uuid", ids.memo!], OWNER);
     expect(res.deleted.sort()).toEqual([...mine].sort());
     expect(res.notFound.sort()).toEqual([ids.theirs!, "not-a-uuid"].sort());
     for (const id of mine) {

@@ -10,13 +10,13 @@ import { RUN_STATUSES } from "@/lib/sessions/status";
 import { sessions, stageLog } from "@/db/schema";
 import { HttpError } from "@/lib/http";
 import {
-  cancel,
+  cancelSession,
   confirmBlobUpload,
   createSession,
   listSessions,
   markStartFailed,
   receiveUpload,
-  remove,
+  deleteSession,
   retrySession,
   sessionDetail,
   type SessionDeps,
@@ -123,18 +123,20 @@ describe("createSession", () => {
     expect((await httpError(newSession({ fileName: "noext", contentType: "" }))).status).toBe(415);
   });
 
+  // What is stored is a listed audio/video type without parameters, or opaque bytes (served, never rendered).
   it.each([
-    ["memo.webm", "audio/webm;codecs=opus"],
-    ["screen.mov", "video/quicktime"],
-    ["call.m4a", "application/octet-stream"],
-    ["CALL.M4A", ""],
-    ["voice.opus", "binary/octet-stream"],
-  ])("accepts %s as %j", async (fileName, contentType) => {
+    ["memo.webm", "audio/webm;codecs=opus", "audio/webm"],
+    ["screen.mov", "video/quicktime", "video/quicktime"],
+    ["call.m4a", "application/octet-stream", "application/octet-stream"],
+    ["CALL.M4A", "", "application/octet-stream"],
+    ["voice.opus", "binary/octet-stream", "application/octet-stream"],
+    ["odd.mp3", "audio/x-something-new", "application/octet-stream"],
+  ])("accepts %s as %j, stored as %j", async (fileName, contentType, stored) => {
     const row = await newSession({ fileName, contentType });
     expect(row.status).toBe("awaiting_upload");
     expect(row.ownerId).toBe(OWNER);
     expect(row.generation).toBe(0);
-    expect(row.contentType).toBe(contentType || "application/octet-stream");
+    expect(row.contentType).toBe(stored);
   });
 
   it("derives a title from the file name unless one is given", async () => {
@@ -234,7 +236,7 @@ describe("receiveUpload", () => {
 
   it("a cancelled session refuses the upload with 409", async () => {
     const row = await newSession({ fileSize: 10 });
-    await cancel(deps, row.id, OWNER);
+    await cancelSession(deps, row.id, OWNER);
     const err = await httpError(receiveUpload(deps, row.id, OWNER, bodyOf(bytes(10))));
     expect([err.status, err.code]).toEqual([409, "cancelled"]);
     expect(await sessionFiles(row.id)).toEqual([]);
@@ -295,11 +297,11 @@ describe("retrySession and cancel", () => {
 
   it("cancel then retry gives generation 2", async () => {
     const row = await uploaded();
-    const cancelled = await cancel(deps, row.id, OWNER);
+    const cancelled = await cancelSession(deps, row.id, OWNER);
     expect(cancelled.status).toBe("cancelled");
     expect(cancelled.finishedAt).toBeInstanceOf(Date);
     // Cancelling again is harmless.
-    expect((await cancel(deps, row.id, OWNER)).status).toBe("cancelled");
+    expect((await cancelSession(deps, row.id, OWNER)).status).toBe("cancelled");
 
     const res = await retrySession(deps, row.id, OWNER);
     expect([res.changed, res.row.status, res.row.generation]).toEqual([true, "queued", 2]);
@@ -316,7 +318,7 @@ describe("retrySession and cancel", () => {
     expect(await q.applyRunUpdate(deps.db, done.id, done.generation, RUN_STATUSES, { status: "completed", progress: 100 })).toBe(true);
     const e2 = await httpError(retrySession(deps, done.id, OWNER));
     expect([e2.status, e2.code]).toEqual([409, "not_retryable"]);
-    const e3 = await httpError(cancel(deps, done.id, OWNER));
+    const e3 = await httpError(cancelSession(deps, done.id, OWNER));
     expect([e3.status, e3.code]).toEqual([409, "already_finished"]);
     expect((await q.findSession(deps.db, done.id))?.status).toBe("completed");
   });
@@ -329,7 +331,7 @@ describe("retrySession and cancel", () => {
 
   it("refuses with 409 audio_deleted when the audio is gone", async () => {
     const row = await uploaded();
-    await cancel(deps, row.id, OWNER);
+    await cancelSession(deps, row.id, OWNER);
     await q.markAudioDeleted(deps.db, row.id);
     const err = await httpError(retrySession(deps, row.id, OWNER));
     expect([err.status, err.code]).toEqual([409, "audio_deleted"]);
@@ -337,7 +339,7 @@ describe("retrySession and cancel", () => {
 
     // Cancelled before any upload: nothing to process, and the message says why.
     const never = await newSession();
-    await cancel(deps, never.id, OWNER);
+    await cancelSession(deps, never.id, OWNER);
     const notUploaded = await httpError(retrySession(deps, never.id, OWNER));
     expect([notUploaded.status, notUploaded.code]).toEqual([409, "not_uploaded"]);
   });
@@ -345,7 +347,7 @@ describe("retrySession and cancel", () => {
   it("another owner can neither retry nor cancel", async () => {
     const row = await uploaded();
     expect((await httpError(retrySession(deps, row.id, OTHER))).status).toBe(404);
-    expect((await httpError(cancel(deps, row.id, OTHER))).status).toBe(404);
+    expect((await httpError(cancelSession(deps, row.id, OTHER))).status).toBe(404);
     expect((await q.findSession(deps.db, row.id))?.status).toBe("queued");
   });
 });
@@ -358,10 +360,10 @@ describe("remove", () => {
     await q.saveTranscript(deps.db, row.id, { provider: "test", segments: [{ start: 0, end: 1, text: "hi" }] });
     expect((await sessionFiles(row.id)).length).toBe(2);
 
-    expect((await httpError(remove(deps, row.id, OTHER))).status).toBe(404);
+    expect((await httpError(deleteSession(deps, row.id, OTHER))).status).toBe(404);
     expect((await sessionFiles(row.id)).length).toBe(2);
 
-    expect(await remove(deps, row.id, OWNER)).toEqual({ wasActive: true });
+    expect(await deleteSession(deps, row.id, OWNER)).toEqual({ wasActive: true });
     expect(await sessionFiles(row.id)).toEqual([]);
     expect(await q.findSession(deps.db, row.id)).toBeUndefined();
     expect(await deps.db.select().from(stageLog).where(eq(stageLog.sessionId, row.id))).toEqual([]);
@@ -374,8 +376,8 @@ describe("remove", () => {
 
   it("reports an ended session as not active", async () => {
     const row = await newSession();
-    await cancel(deps, row.id, OWNER);
-    expect(await remove(deps, row.id, OWNER)).toEqual({ wasActive: false });
+    await cancelSession(deps, row.id, OWNER);
+    expect(await deleteSession(deps, row.id, OWNER)).toEqual({ wasActive: false });
   });
 });
 

@@ -419,7 +419,7 @@ export async function startPipelineHarness(options: HarnessOptions = {}) {
     failureRuns,
     watch,
     cancel: async (id: string) => {
-      const row = await app.service.cancel(deps, id, OWNER);
+      const row = await app.service.cancelSession(deps, id, OWNER);
       await app.notify.notifyCancelled(id);
       return row;
     },

@@ -168,3 +168,25 @@ describe("clear errors", () => {
     expect(configError({ SESSION_SECRET: "short" }).message).toMatch(/SESSION_SECRET: must be at least 32 characters/);
   });
 });
+
+describe("accounts and origins", () => {
+  it("lower-cases ADMIN_EMAILS and refuses one that is not an address", () => {
+    expect(loadConfig({ ADMIN_EMAILS: " Ops@Example.com, b@example.com " }).adminEmails).toEqual(["ops@example.com", "b@example.com"]);
+    expect(configError({ ADMIN_EMAILS: "ops@example.com, nobody" }).message).toContain('ADMIN_EMAILS: "nobody" is not an e-mail address');
+  });
+
+  it("turns a provider on only with both its id and secret, and says which half is missing", () => {
+    expect(loadConfig({ GITHUB_CLIENT_ID: "id", GITHUB_CLIENT_SECRET: "s" }).oauthProviders).toEqual([{ id: "github", name: "GitHub" }]);
+    expect(configError({ GOOGLE_CLIENT_ID: "id" }).message).toContain("GOOGLE_CLIENT_SECRET: is required together with GOOGLE_CLIENT_ID");
+    expect(configError({ OIDC_CLIENT_ID: "id", OIDC_CLIENT_SECRET: "s" }).message).toContain("OIDC_DISCOVERY_URL");
+    const oidc = loadConfig({ OIDC_DISCOVERY_URL: "https://id.example.com/.well-known/openid-configuration", OIDC_CLIENT_ID: "i", OIDC_CLIENT_SECRET: "s", OIDC_NAME: "Corp" });
+    expect(oidc.oauthProviders).toEqual([{ id: "oidc", name: "Corp" }]);
+  });
+
+  it("marks cookies Secure whenever the app is served over HTTPS", () => {
+    expect(loadConfig({}).secureCookies).toBe(false);
+    expect(loadConfig({ APP_URL: "http://localhost:3000" }).secureCookies).toBe(false);
+    expect(loadConfig({ APP_URL: "https://murmur.example.com" }).secureCookies).toBe(true);
+    expect(configError({ APP_URL: "javascript:alert(1)" }).message).toContain("APP_URL");
+  });
+});

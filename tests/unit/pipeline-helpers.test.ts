@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { toMarkdown, toSrt, toText, toVtt } from "@/components/exports";
-import { estimateChunkBytes } from "@/lib/audio/chunks";
+import { chunkSecondsFor, estimateChunkBytes } from "@/lib/audio/chunks";
 import { BANDS, transcribingProgress } from "@/lib/pipeline/progress";
-import { chunkSecondsFor, describeSpans, monotonic, spansToGlobalTime, toGlobalTime } from "@/lib/pipeline/steps";
+import { describeSpans, monotonic, spansToGlobalTime, toGlobalTime } from "@/lib/pipeline/segments";
 import type { Transcriber, TranscriptSegment } from "@/lib/transcription/types";
 import { rng } from "../support/random";
 

@@ -2,7 +2,7 @@ import { NextResponse } from "next/server";
 import { config } from "@/lib/config";
 import { currentOwner, handle, readJson } from "@/lib/http";
 import { sessionDeps } from "@/lib/sessions/deps";
-import { bulkDeleteBody, listLibrary, removeMany } from "@/lib/sessions/library";
+import { bulkDeleteBody, listLibrary, deleteSessions } from "@/lib/sessions/library";
 import { createSession, createSessionBody } from "@/lib/sessions/service";
 import { uploadInstructions } from "@/lib/sessions/upload-instructions";
 import { notifyCancelled } from "@/lib/sessions/notify";
@@ -17,8 +17,9 @@ export const GET = handle(async (req: Request) => {
 });
 
 export const POST = handle(async (req: Request) => {
-  const owner = await currentOwner();
   const body = await readJson(req, createSessionBody);
+  // The one place a visitor becomes someone: an anonymous user who can sign up later and keep this.
+  const owner = await currentOwner({ create: true });
   const row = await createSession(await sessionDeps(), owner, body);
   return NextResponse.json(
     { id: row.id, status: row.status, title: row.title, upload: uploadInstructions(config(), row) },
@@ -30,7 +31,7 @@ export const POST = handle(async (req: Request) => {
 export const DELETE = handle(async (req: Request) => {
   const owner = await currentOwner();
   const { ids } = await readJson(req, bulkDeleteBody);
-  const { deleted, notFound, stopped } = await removeMany(await sessionDeps(), ids, owner);
+  const { deleted, notFound, stopped } = await deleteSessions(await sessionDeps(), ids, owner);
   // Runs still working on a deleted session are stopped; their writes are already fenced off.
   await Promise.all(stopped.map((id) => notifyCancelled(id)));
   return NextResponse.json({ deleted, notFound });

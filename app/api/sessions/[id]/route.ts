@@ -3,7 +3,7 @@ import { currentOwner, handle, readJson, sessionIdFrom } from "@/lib/http";
 import { patchSessionBody, updateSession } from "@/lib/sessions/library";
 import { sessionDeps } from "@/lib/sessions/deps";
 import { notifyCancelled } from "@/lib/sessions/notify";
-import { remove, sessionDetail } from "@/lib/sessions/service";
+import { deleteSession, sessionDetail } from "@/lib/sessions/service";
 
 export const dynamic = "force-dynamic";
 type Ctx = { params: Promise<{ id: string }> };
@@ -17,7 +17,7 @@ export const GET = handle(async (_req: Request, { params }: Ctx) => {
 
 export const DELETE = handle(async (_req: Request, { params }: Ctx) => {
   const id = await sessionIdFrom(params);
-  const { wasActive } = await remove(await sessionDeps(), id, await currentOwner());
+  const { wasActive } = await deleteSession(await sessionDeps(), id, await currentOwner());
   // Stop a run that may still be working on it; its writes are already fenced off.
   if (wasActive) await notifyCancelled(id);
   return new Response(null, { status: 204 });

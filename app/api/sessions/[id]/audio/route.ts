@@ -1,6 +1,7 @@
 import { NextResponse } from "next/server";
 import { currentOwner, handle, sessionIdFrom } from "@/lib/http";
 import { sessionDeps } from "@/lib/sessions/deps";
+import { contentDisposition } from "@/lib/sessions/media-type";
 import { openAudio, receiveUpload } from "@/lib/sessions/service";
 import { startProcessing } from "@/lib/sessions/start";
 
@@ -25,6 +26,8 @@ export const GET = handle(async (req: Request, { params }: Ctx) => {
   }
   const headers: Record<string, string> = {
     "content-type": audio.contentType,
+    "x-content-type-options": "nosniff",
+    "content-disposition": contentDisposition(audio.fileName),
     "cache-control": "private, no-store",
     "accept-ranges": audio.seekable ? "bytes" : "none",
   };

@@ -1,10 +1,8 @@
 import { NextResponse } from "next/server";
 import { BlobError } from "@vercel/blob";
 import type { HandleUploadBody } from "@vercel/blob/client";
-import { cookies } from "next/headers";
 import { config } from "@/lib/config";
-import { HttpError, handle, sessionIdFrom } from "@/lib/http";
-import { OWNER_COOKIE, verifyOwnerToken } from "@/lib/identity";
+import { HttpError, handle, sessionIdFrom, signedInOwner } from "@/lib/http";
 import { blobUploadToken } from "@/lib/sessions/blob-upload";
 import { sessionDeps } from "@/lib/sessions/deps";
 import { notifyUploaded } from "@/lib/sessions/notify";
@@ -18,7 +16,7 @@ export const POST = handle(async (req: Request, { params }: { params: Promise<{ 
   if (!token) throw new HttpError(404, "not_found", "Direct uploads are not enabled (local storage is in use).");
   const body = (await req.json().catch(() => null)) as HandleUploadBody | null;
   if (!body || typeof body !== "object" || !("type" in body)) throw new HttpError(400, "invalid_json", "Expected a Vercel Blob upload body.");
-  const owner = await verifyOwnerToken((await cookies()).get(OWNER_COOKIE)?.value);
+  const owner = await signedInOwner();
   try {
     return NextResponse.json(await blobUploadToken(await sessionDeps(), id, token, req, body, owner, notifyUploaded));
   } catch (err) {
