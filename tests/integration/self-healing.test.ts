@@ -5,7 +5,6 @@
  * expires; a run cancelled in the engine's API leaves the session cancelled.
  */
 import fsp from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -85,8 +84,10 @@ describe("self-healing", () => {
   it("removes the prepare folders of ended sessions, and only those", async () => {
     const ended = await h.createAndUpload(fx.espeak.path);
     await h.waitForStatus(ended.id, ["completed"], 60_000);
-    const leftover = await fsp.mkdtemp(path.join(os.tmpdir(), `murmur-prepare-${ended.id}-`));
-    const foreign = await fsp.mkdtemp(path.join(os.tmpdir(), `murmur-prepare-not-a-session-`));
+    const { workRoot } = await import("@/lib/audio/leftovers");
+    await fsp.mkdir(workRoot(), { recursive: true });
+    const leftover = await fsp.mkdtemp(path.join(workRoot(), `murmur-prepare-${ended.id}-`));
+    const foreign = await fsp.mkdtemp(path.join(workRoot(), `murmur-prepare-not-a-session-`));
     const old = new Date(Date.now() - 60_000);
     await fsp.utimes(leftover, old, old);
     await waitFor(async () => !(await fsp.stat(leftover).catch(() => null)), 30_000, "the leftover folder to go");
