@@ -39,6 +39,16 @@ export interface TranscribeRun {
   wer: number;
   words: number;
   memory: { peakTreeMb: number; peakServerRssMb: number; vmHwmMb: number };
+  progress: ProgressFigures;
+}
+export interface ProgressFigures {
+  /** Upload acknowledged → the first progress above 0 %. */
+  firstVisibleSec: number | null;
+  /** Longest time without a change of progress, from the first "processing" sample to completion. */
+  longestStallSec: number;
+  distinctValues: number;
+  /** |etaSec − time really left| / time really left, at the first sample at or past 25/50/75 %. */
+  etaErrorPct: Record<"25" | "50" | "75", number | null>;
 }
 export interface TranscribeResults {
   recording: { label: string; durationSec: number; bytes: number };
@@ -61,6 +71,33 @@ export function stageTimes(timeline: TimelineEntry[], finishedAt: string | null)
     out.set(f.stage, (out.get(f.stage) ?? 0) + (next - f.at) / 1000);
   });
   return [...out].map(([stage, seconds]) => ({ stage, seconds: round(seconds, 1) })).filter((s) => s.seconds > 0 || s.stage !== "completed");
+}
+
+/** What a person watching the bar sees: how soon it moves, its longest stall, how good the ETA is. */
+export function progressFigures(samples: Array<{ at: number; status: string; progress: number; etaSec: number | null }>, uploadedAt: number): ProgressFigures {
+  const end = samples.at(-1)?.at ?? uploadedAt;
+  const first = samples.find((x) => x.progress > 0);
+  const from = samples.findIndex((x) => x.status === "processing");
+  let longest = 0;
+  let lastChange = samples[from]?.at ?? end;
+  for (let i = Math.max(1, from + 1); i < samples.length; i++) {
+    if (samples[i]!.progress !== samples[i - 1]!.progress) {
+      longest = Math.max(longest, samples[i]!.at - lastChange);
+      lastChange = samples[i]!.at;
+    }
+  }
+  const etaError = (p: number) => {
+    const x = samples.find((y) => y.progress >= p);
+    if (!x || x.etaSec === null) return null;
+    const left = (end - x.at) / 1000;
+    return left > 0 ? round((Math.abs(x.etaSec - left) / left) * 100, 0) : null;
+  };
+  return {
+    firstVisibleSec: first ? round((first.at - uploadedAt) / 1000, 1) : null,
+    longestStallSec: round(longest / 1000, 1),
+    distinctValues: new Set(samples.map((x) => x.progress)).size,
+    etaErrorPct: { "25": etaError(25), "50": etaError(50), "75": etaError(75) },
+  };
 }
 
 async function engineSteps(engineUrl: string) {
@@ -100,10 +137,12 @@ async function oneRun(opts: { parallelism: number; chunkSeconds: number; bytes: 
     const uploaded = Date.now();
     const uploadSeconds = (performance.now() - t0) / 1000;
     let d: SessionDetail;
+    const samples: Array<{ at: number; status: string; progress: number; etaSec: number | null }> = [];
     const deadline = Date.now() + 20 * 60_000;
     let lastLog = 0;
     for (;;) {
       d = await client.get(s.id);
+      samples.push({ at: Date.now(), status: d.status, progress: d.progress, etaSec: d.etaSec ?? null });
       if (["completed", "failed", "cancelled"].includes(d.status)) break;
       if (Date.now() > deadline) throw new Error(`not finished after 20 min: ${d.status} ${d.progress}%`);
       if (Date.now() - lastLog > 30_000) {
@@ -138,6 +177,7 @@ async function oneRun(opts: { parallelism: number; chunkSeconds: number; bytes: 
       wer: round(wordErrorRate(opts.referenceText, text) * 100, 1),
       words: text.split(/\s+/).filter(Boolean).length,
       memory,
+      progress: progressFigures(samples, uploaded),
     };
   } finally {
     client?.close();
@@ -172,6 +212,11 @@ export function printTranscribe(r: TranscribeResults): void {
         `WER ${x.wer}% (${x.words} words), peak RSS ${x.memory.peakTreeMb} MB (tree; VmHWM ${x.memory.vmHwmMb} MB)`,
     );
     console.log(`    stages: ${x.stages.map((s) => `${s.stage} ${s.seconds} s`).join(", ")}`);
+    const p = x.progress;
+    console.log(
+      `    progress: first visible after ${p.firstVisibleSec ?? "–"} s, longest stall ${p.longestStallSec} s, ${p.distinctValues} distinct values; ` +
+        `ETA error at 25/50/75 %: ${(["25", "50", "75"] as const).map((k) => (p.etaErrorPct[k] === null ? "–" : `${p.etaErrorPct[k]} %`)).join(" / ")}`,
+    );
     console.log(`    transcribe steps: span ${x.transcribeStepsSpanSeconds} s, sum ${x.transcribeStepsSumSeconds} s; other steps: ${x.steps.filter((s) => !s.name.startsWith("transcribe-")).map((s) => `${s.name} ${s.seconds} s`).join(", ")}`);
   }
   console.log(`  sequential / parallel = ${r.ratio}×   (${r.settings})`);

@@ -37,6 +37,63 @@ function useNow(active: boolean): number {
   return now;
 }
 
+/** "47 % · Weekly sync — Murmur" while it runs, the outcome once it ends: visible from another tab. */
+function useTabTitle(s: SessionView | undefined) {
+  useEffect(() => {
+    if (!s) return;
+    const before = document.title;
+    const head =
+      s.status === "processing" || s.status === "queued"
+        ? `${s.progress} %`
+        : s.status === "completed"
+          ? "Done"
+          : s.status === "failed"
+            ? "Failed"
+            : s.status === "cancelled"
+              ? "Cancelled"
+              : "Uploading";
+    document.title = `${head} · ${s.title} — Murmur`;
+    return () => void (document.title = before);
+  }, [s?.status, s?.progress, s?.title]); // eslint-disable-line react-hooks/exhaustive-deps
+}
+
+/** A browser notification when a run this page watched ends, if the person allowed them. */
+function useDoneNotification(s: SessionView | undefined) {
+  const seen = useRef<SessionView["status"] | undefined>(undefined);
+  useEffect(() => {
+    if (!s) return;
+    const was = seen.current;
+    seen.current = s.status;
+    if (!was || !isOpen(was) || isOpen(s.status)) return;
+    if (typeof Notification === "undefined" || Notification.permission !== "granted") return;
+    if (s.status !== "completed" && s.status !== "failed") return;
+    new Notification(s.status === "completed" ? `Done: ${s.title}` : `Failed: ${s.title}`, {
+      body: s.status === "completed" ? "The transcript and analysis are ready." : (s.error ?? "Processing failed."),
+      tag: `murmur-${s.id}`,
+    });
+  }, [s?.status]); // eslint-disable-line react-hooks/exhaustive-deps
+}
+
+function NotifyButton() {
+  const [permission, setPermission] = useState<NotificationPermission | "unsupported">("unsupported");
+  useEffect(() => setPermission(typeof Notification === "undefined" ? "unsupported" : Notification.permission), []);
+  if (permission !== "default") return null;
+  return (
+    <button
+      type="button"
+      onClick={() => void Notification.requestPermission().then(setPermission)}
+      className="rounded-lg border border-stone-300 px-4 py-2 text-sm hover:bg-stone-50"
+      data-testid="notify"
+    >
+      Notify me when done
+    </button>
+  );
+}
+
+function stageText(s: SessionView): string {
+  return s.status === "processing" && s.stage ? STAGE_LABEL[s.stage] : STATUS_PROGRESS_LABEL[s.status];
+}
+
 export function SessionDetail({ id }: { id: string }) {
   const router = useRouter();
   const { data: s, error, mutate } = useSWR<SessionView, ApiError>(`/api/sessions/${id}`, fetchJson, {
@@ -45,6 +102,8 @@ export function SessionDetail({ id }: { id: string }) {
   const active = s ? isOpen(s.status) : false;
   useLiveUpdates(id, active, (v) => void mutate(v, { revalidate: false }));
   const now = useNow(active);
+  useTabTitle(s);
+  useDoneNotification(s);
   const audioRef = useRef<HTMLAudioElement>(null);
   const [playhead, setPlayhead] = useState<number | undefined>(undefined);
   const [actionError, setActionError] = useState<string | null>(null);
@@ -74,9 +133,13 @@ export function SessionDetail({ id }: { id: string }) {
   }
   if (!s) return <p className="text-stone-500">Loading…</p>;
 
-  const since = s.startedAt ?? s.timeline?.find((t) => t.status === "queued")?.at ?? s.createdAt;
+  // The clock runs from the upload, and says how much of it was spent waiting in line.
+  const since = s.queuedAt ?? s.createdAt;
   const end = s.finishedAt ? Date.parse(s.finishedAt) : now;
   const elapsed = end - Date.parse(since);
+  const waited = s.startedAt ? Date.parse(s.startedAt) - Date.parse(since) : s.status === "queued" ? elapsed : 0;
+  const announce =
+    s.status === "completed" ? "Done: transcript and analysis are ready" : s.status === "failed" ? `Stopped: ${s.error ?? "processing failed"}` : stageText(s);
 
   return (
     <div className="space-y-8">
@@ -99,14 +162,25 @@ export function SessionDetail({ id }: { id: string }) {
         <div>
           <div className="mb-1 flex justify-between text-sm">
             <span className="text-stone-700" data-testid="stage-label">
-              {s.status === "processing" && s.stage ? STAGE_LABEL[s.stage] : STATUS_PROGRESS_LABEL[s.status]}
+              {stageText(s)}
+              {s.status === "queued" && s.queuePosition !== null ? (
+                <span data-testid="queue-position">{s.queuePosition === 0 ? " · next in line" : ` · ${s.queuePosition} ahead`}</span>
+              ) : null}
               {s.attempt > 1 && active ? ` · attempt ${s.attempt}` : ""}
             </span>
             <span className="tabular-nums text-stone-500">
-              <span data-testid="progress">{s.progress}%</span> · {formatDuration(elapsed / 1000)}
-              {s.finishedAt ? " total" : " elapsed"}
+              <span data-testid="progress">{s.progress}%</span>
+              {s.etaSec !== null && active ? <span data-testid="eta"> · about {formatDuration(s.etaSec)} left</span> : null}
+              {" · "}
+              <span data-testid="elapsed">
+                {formatDuration(elapsed / 1000)}
+                {s.finishedAt ? " total" : " elapsed"}
+                {waited >= 1000 ? `, ${formatDuration(waited / 1000)} of it waiting` : ""}
+              </span>
             </span>
           </div>
+          {/* Stage changes and the outcome, for screen readers; not every percent. */}
+          <p className="sr-only" aria-live="polite" data-testid="live-status">{announce}</p>
           <div className="h-2.5 overflow-hidden rounded-full bg-stone-200" role="progressbar" aria-valuenow={s.progress} aria-valuemin={0} aria-valuemax={100}>
             <div
               className={`h-full rounded-full transition-[width] duration-500 ${s.status === "failed" ? "bg-red-500" : s.status === "completed" ? "bg-emerald-500" : "bg-indigo-600"}`}
@@ -115,6 +189,15 @@ export function SessionDetail({ id }: { id: string }) {
           </div>
         </div>
 
+        {s.activity && active && (
+          <p className="text-sm text-stone-600" data-testid="activity">{s.activity}</p>
+        )}
+        {s.announcedDurationSec !== null && s.durationSec !== null && (
+          <p className="rounded-lg bg-amber-50 px-4 py-3 text-sm text-amber-800" data-testid="short-audio">
+            Only {s.durationSec.toFixed(1)} s of the announced {s.announcedDurationSec.toFixed(1)} s could be decoded: the file
+            looks cut off. What decodes is transcribed.
+          </p>
+        )}
         {s.error && (
           <div role="alert" data-testid="error" className={`rounded-lg px-4 py-3 text-sm ${s.status === "failed" ? "bg-red-50 text-red-800" : "bg-amber-50 text-amber-800"}`}>
             {s.error}
@@ -133,6 +216,7 @@ export function SessionDetail({ id }: { id: string }) {
               Retry
             </button>
           )}
+          {active && <NotifyButton />}
           {active && (
             <button disabled={busy} onClick={() => void act("/cancel")} className="rounded-lg border border-stone-300 px-4 py-2 text-sm hover:bg-stone-50 disabled:opacity-50">
               Cancel

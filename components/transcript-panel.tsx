@@ -1,7 +1,6 @@
 "use client";
 
 import type { SessionView } from "./api";
-import { download, toMarkdown, toSrt, toText, toVtt } from "./exports";
 import { formatClock } from "@/lib/time";
 
 /** With a player: click a timestamp to hear that moment; the segment being played is highlighted. */
@@ -16,17 +15,19 @@ export function TranscriptPanel({
 }) {
   const t = session.transcript;
   if (!t) return null;
-  const base = session.title.replace(/[^\w.-]+/g, "_") || "transcript";
+  // The API builds the files (scripts get the same ones); the browser only follows the link.
+  const href = (format: string) => `/api/sessions/${session.id}/export?format=${format}`;
   return (
     <section className="space-y-3" data-testid="transcript">
       <div className="flex flex-wrap items-baseline justify-between gap-2">
         <h2 className="text-xl font-semibold">Transcript</h2>
         <div className="flex items-center gap-3 text-sm">
           <span className="text-xs text-stone-500">{t.provider}</span>
-          <button className="text-indigo-700 hover:underline" onClick={() => download(`${base}.md`, toMarkdown(session.title, t.segments, session.analysis), "text/markdown")}>Markdown</button>
-          <button className="text-indigo-700 hover:underline" onClick={() => download(`${base}.txt`, toText(t.segments), "text/plain")}>TXT</button>
-          <button className="text-indigo-700 hover:underline" onClick={() => download(`${base}.srt`, toSrt(t.segments), "application/x-subrip")}>SRT</button>
-          <button className="text-indigo-700 hover:underline" onClick={() => download(`${base}.vtt`, toVtt(t.segments), "text/vtt")}>VTT</button>
+          <a className="text-indigo-700 hover:underline" href={href("md")} download data-testid="export-md">Markdown</a>
+          <a className="text-indigo-700 hover:underline" href={href("txt")} download data-testid="export-txt">TXT</a>
+          <a className="text-indigo-700 hover:underline" href={href("srt")} download data-testid="export-srt">SRT</a>
+          <a className="text-indigo-700 hover:underline" href={href("vtt")} download data-testid="export-vtt">VTT</a>
+          <a className="text-indigo-700 hover:underline" href={href("json")} download data-testid="export-json">JSON</a>
           <button className="text-indigo-700 hover:underline" onClick={() => void navigator.clipboard?.writeText(t.text)}>Copy</button>
         </div>
       </div>

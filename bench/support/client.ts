@@ -109,6 +109,8 @@ export interface SessionDetail {
   status: string;
   stage: string | null;
   progress: number;
+  etaSec: number | null;
+  queuePosition: number | null;
   error: string | null;
   durationSec: number | null;
   chunks: { total: number; done: number };

@@ -16,6 +16,15 @@ export interface SilenceOptions {
 
 const START = /silence_start:\s*(-?[\d.]+)/;
 const END = /silence_end:\s*(-?[\d.]+)/;
+/** ffmpeg's progress line: how far decoding has got. */
+const TIME = /\btime=(\d+):(\d{2}):(\d{2}(?:\.\d+)?)/;
+
+/** Seconds in an ffmpeg progress line ("size=N/A time=00:01:02.50 …"), or undefined. */
+export function parseProgressTime(line: string): number | undefined {
+  const m = TIME.exec(line);
+  if (!m) return undefined;
+  return Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]);
+}
 
 /** Parses silencedetect's stderr lines; exported so the parser is testable without ffmpeg. */
 export function createSilenceParser(): { push(line: string): void; finish(durationSec?: number): Silence[] } {
@@ -47,15 +56,39 @@ export function createSilenceParser(): { push(line: string): void; finish(durati
 
 /** Pauses in the first audio stream, in seconds from the start, in order. */
 export async function detectSilences(filePath: string, options: SilenceOptions = {}): Promise<Silence[]> {
+  return (await scanSilences(filePath, options)).silences;
+}
+
+/**
+ * One decoding pass that finds the pauses and measures how much of the file really
+ * decodes (the header may promise more): ffmpeg's last progress time is the decoded length.
+ */
+export async function scanSilences(
+  filePath: string,
+  options: SilenceOptions & { onProgress?: (decodedSec: number) => void } = {},
+): Promise<{ silences: Silence[]; decodedSec: number | undefined }> {
   const { noiseDb = -35, minSilenceSec = 0.4 } = options;
   const parser = createSilenceParser();
+  let decodedSec: number | undefined;
   await runTool(
     "ffmpeg",
     [
-      "-nostdin", "-hide_banner", "-nostats", "-i", filePath, "-map", "0:a:0",
+      "-nostdin", "-hide_banner", "-stats_period", "1", "-i", filePath, "-map", "0:a:0",
       "-af", `silencedetect=noise=${noiseDb}dB:d=${minSilenceSec}`, "-f", "null", "-",
     ],
-    { signal: options.signal, onStderrLine: (line) => parser.push(line) },
+    {
+      signal: options.signal,
+      onStderrLine: (line) => {
+        const t = parseProgressTime(line);
+        if (t !== undefined) {
+          decodedSec = t;
+          options.onProgress?.(t);
+          return;
+        }
+        parser.push(line);
+      },
+    },
   );
-  return parser.finish(options.durationSec);
+  const end = decodedSec !== undefined && options.durationSec !== undefined ? Math.min(decodedSec, options.durationSec) : (decodedSec ?? options.durationSec);
+  return { silences: parser.finish(end), decodedSec };
 }

@@ -8,7 +8,8 @@ import * as q from "@/db/queries";
 import { setRunId } from "@/db/operations";
 import { chunkSecondsFor, encodeChunk, planChunks } from "@/lib/audio/chunks";
 import { probe } from "@/lib/audio/probe";
-import { detectSilences } from "@/lib/audio/silence";
+import { describeShortfall, findPauses, honestDuration } from "@/lib/audio/pauses";
+import { silencesBetween } from "@/lib/audio/spans";
 import type { Analyzer } from "@/lib/analysis/types";
 import { analyzeTranscript } from "@/lib/analysis/local";
 import { countWords } from "@/lib/analysis/text";
@@ -18,7 +19,7 @@ import { PermanentError } from "@/lib/errors";
 import { runPriority } from "@/lib/sessions/priority";
 import { formatDuration } from "@/lib/time";
 import { claimedSession, updateRun, watchClaim } from "./fence";
-import { BANDS, transcribingProgress } from "./progress";
+import { BANDS, preparingProgress, transcribingProgress } from "./progress";
 import { describeSpans, monotonic, spansToGlobalTime, toGlobalTime } from "./segments";
 
 /**
@@ -75,6 +76,7 @@ export async function prepare(deps: PipelineDeps, ctx: RunContext): Promise<Prep
       status: "processing",
       stage: "transcribing",
       progress: BANDS.preparing.to,
+      transcribing: true,
       message: `Reusing ${existing.length} prepared part(s)`,
     });
     return {
@@ -92,11 +94,28 @@ export async function prepare(deps: PipelineDeps, ctx: RunContext): Promise<Prep
   // Cutting hours of audio takes a while: a cancel stops it instead of letting it run to the end.
   const claim = watchClaim(deps.db, ctx);
   const { signal } = claim;
+  const report = (progress: number, activity: string) =>
+    q.applyRunProgress(deps.db, ctx.sessionId, ctx.generation, { progress, activity }).catch(() => false);
   try {
+    await report(preparingProgress("probing", 0), "Reading the file");
     const info = await probe(audio.path);
-    const silences = await detectSilences(audio.path, { signal });
+    await report(preparingProgress("pauses", 0), "Finding pauses");
+    let lastReport = 0;
+    const found = await findPauses(audio.path, info.durationSec, {
+      signal,
+      onProgress: (sec) => {
+        // ffmpeg says where it is every second; the bar moves at most once a second too.
+        if (sec - lastReport < 1) return;
+        lastReport = sec;
+        void report(preparingProgress("pauses", sec / info.durationSec), "Finding pauses");
+      },
+    });
+    const { durationSec, announcedSec } = honestDuration(info.durationSec, found.decodedSec);
+    const { silences } = found;
     const maxSeconds = chunkSecondsFor(transcriber, deps.chunkSeconds);
-    const plan = planChunks(info.durationSec, silences, { maxSeconds });
+    const plan = planChunks(durationSec, silences, { maxSeconds });
+    let cut = 0;
+    await report(preparingProgress("cutting", 0), `Cutting part 1 of ${plan.length}`);
     // ffmpeg decodes and encodes on one core; cutting parts side by side uses the others.
     const limit = pLimit(Math.max(1, Math.min(4, os.availableParallelism())));
     const stored: q.NewChunk[] = await Promise.all(
@@ -110,6 +129,11 @@ export async function prepare(deps: PipelineDeps, ctx: RunContext): Promise<Prep
           if (size > transcriber.limits.maxBytes) {
             throw new PermanentError(`A prepared part is ${size} bytes, over the transcriber's limit of ${transcriber.limits.maxBytes}.`);
           }
+          cut++;
+          await report(
+            preparingProgress("cutting", cut / plan.length),
+            cut < plan.length ? `Cutting part ${cut + 1} of ${plan.length}` : `Cut ${plan.length} part(s)`,
+          );
           return { index: c.index, startSec: c.start, endSec: c.end, blobKey: key, sizeBytes: size };
         }),
       ),
@@ -120,11 +144,17 @@ export async function prepare(deps: PipelineDeps, ctx: RunContext): Promise<Prep
       status: "processing",
       stage: "transcribing",
       progress: BANDS.preparing.to,
-      durationSec: info.durationSec,
+      durationSec,
+      announcedDurationSec: announcedSec,
       chunksTotal: plan.length,
-      message: `Audio is ${formatDuration(info.durationSec)}; cut into ${plan.length} part(s)`,
+      activity: null,
+      transcribing: true,
+      message:
+        `Audio is ${formatDuration(durationSec)}` +
+        (announcedSec !== null ? ` (${describeShortfall(durationSec, announcedSec)})` : "") +
+        `; cut into ${plan.length} part(s)`,
     });
-    return { active: true, durationSec: info.durationSec, chunks: plan.map((c) => ({ ...c, done: false })) };
+    return { active: true, durationSec, chunks: plan.map((c) => ({ ...c, done: false })) };
   } catch (err) {
     if (signal.aborted) return { active: false };
     throw err;
@@ -160,6 +190,11 @@ export async function transcribeChunk(deps: PipelineDeps, ctx: RunContext, index
     });
   }
   const transcriber = await deps.transcriber();
+  const durationSec = row.durationSec ?? 0;
+  const toProgress = (seconds: number) => transcribingProgress(seconds, durationSec);
+  await q.markChunkStarted(deps.db, ctx.sessionId, index);
+  // Names this part among those in flight at once, before any of its audio is done.
+  await q.reportChunkProgress(deps.db, ctx.sessionId, ctx.generation, index, 0, toProgress);
   const local = await deps.store.toLocalFile(chunk.blobKey);
   // A cancelled (or superseded) run must not keep the transcriber busy: the chunk steps of
   // a run are all in flight at once and queue for the CPU, so without this a cancel would
@@ -174,18 +209,24 @@ export async function transcribeChunk(deps: PipelineDeps, ctx: RunContext, index
         language: row.language ?? undefined,
         signal: claim.signal,
         priority: runPriority(row),
+        onProgress: progressReporter(deps, ctx, index, toProgress),
       });
     } catch (err) {
       if (claim.signal.aborted) return { active: false };
       throw err;
     }
+    // The local model's VAD says where people speak; a remote provider's parts keep prepare's
+    // pauses (a VAD pass over 23-minute parts made the OpenAI pipeline several times slower here).
+    const speechInPart = result.speech;
     const segments = toGlobalTime(result.segments, chunk.startSec, chunk.endSec);
     const untranscribed = spansToGlobalTime(result.untranscribed ?? [], chunk.startSec, chunk.endSec);
-    const { chunksDone, secondsDone } = await q.saveChunkSegments(deps.db, ctx.sessionId, index, segments, untranscribed);
+    const speech = speechInPart ? spansToGlobalTime(speechInPart, chunk.startSec, chunk.endSec) : null;
+    const { chunksDone } = await q.saveChunkSegments(deps.db, ctx.sessionId, index, segments, untranscribed, speech);
+    // From every part's decoded seconds, so parts still in flight keep their share.
+    await q.reportChunkProgress(deps.db, ctx.sessionId, ctx.generation, index, chunk.endSec - chunk.startSec, toProgress);
     await updateRun(deps.db, ctx, {
       status: "processing",
       stage: "transcribing",
-      progress: transcribingProgress(secondsDone, row.durationSec ?? 0),
       error: null,
       message:
         `Transcribed part ${index + 1} (${chunksDone} of ${row.chunksTotal} done)` +
@@ -198,6 +239,45 @@ export async function transcribeChunk(deps: PipelineDeps, ctx: RunContext, index
   }
 }
 
+/** Writes a part's progress at most once a second, one write at a time, the latest value winning. */
+function progressReporter(
+  deps: PipelineDeps,
+  ctx: RunContext,
+  index: number,
+  toProgress: (seconds: number) => number,
+  minIntervalMs = 1000,
+): (secondsDone: number) => void {
+  let last = 0;
+  let writing = false;
+  let queued: number | undefined;
+  const write = (sec: number) => {
+    writing = true;
+    last = Date.now();
+    q.reportChunkProgress(deps.db, ctx.sessionId, ctx.generation, index, sec, toProgress)
+      .catch(() => false) // progress is a courtesy: a failed write must not fail the part
+      .finally(() => {
+        writing = false;
+        if (queued === undefined) return;
+        // The newest value held back while writing goes out once the interval has passed.
+        const t = setTimeout(() => {
+          if (queued === undefined || writing) return;
+          const next = queued;
+          queued = undefined;
+          write(next);
+        }, Math.max(0, minIntervalMs - (Date.now() - last)));
+        t.unref();
+      });
+  };
+  return (sec) => {
+    if (writing || Date.now() - last < minIntervalMs) {
+      queued = sec;
+      return;
+    }
+    queued = undefined;
+    write(sec);
+  };
+}
+
 /** Stitches every chunk's segments, in order, into the transcript (idempotent). */
 export async function merge(deps: PipelineDeps, ctx: RunContext): Promise<Inactive | { active: true; segments: number; words: number }> {
   const row = await claimedSession(deps.db, ctx);
@@ -207,6 +287,10 @@ export async function merge(deps: PipelineDeps, ctx: RunContext): Promise<Inacti
   if (missing.length) throw new Error(`Parts ${missing.join(", ")} are not transcribed yet.`);
   const segments = monotonic(list.flatMap((c) => c.segments ?? []));
   const untranscribed = list.flatMap((c) => c.untranscribed ?? []);
+  // Speech the VAD heard in every part replaces prepare's rough pauses for the metrics.
+  if (list.length && list.every((c) => c.speech) && row.durationSec) {
+    await q.setSilences(deps.db, ctx.sessionId, silencesBetween(list.flatMap((c) => c.speech ?? []), row.durationSec));
+  }
   const transcriber = await deps.transcriber();
   const { text } = await q.saveTranscript(deps.db, ctx.sessionId, {
     provider: transcriber.name,

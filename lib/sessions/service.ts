@@ -11,6 +11,8 @@ import { createSessionBody, isAcceptableMedia, titleFromFileName, type CreateSes
 import { updateRun } from "@/lib/pipeline/fence";
 import { isRetryable, isRunStatus, isStale, OPEN_STATUSES, RETRYABLE_STATUSES, RUN_STATUSES, STALE_AFTER_MS } from "./status";
 import { parseRange } from "./range";
+import { buildExport, contentDisposition, type ExportFile, type ExportFormat } from "@/lib/exports";
+import { estimatesFor } from "./estimates";
 import { servableType } from "./media-type";
 import { failureHelp } from "./failure";
 import { toSessionView, type SessionView } from "./view";
@@ -203,18 +205,33 @@ export async function markStartFailed(deps: Pick<SessionDeps, "db">, row: Sessio
 
 export async function sessionDetail(deps: Pick<SessionDeps, "db">, id: string, ownerId: string): Promise<SessionView> {
   const row = await requireOwned(deps, id, ownerId);
-  const [transcript, analysis, log, deliveries] = await Promise.all([
+  const [transcript, analysis, log, deliveries, estimates] = await Promise.all([
     q.findTranscript(deps.db, id),
     q.findAnalysis(deps.db, id),
     q.stageLogFor(deps.db, id),
     deliveriesForSession(deps.db, id),
+    estimatesFor(deps.db, row),
   ]);
-  return toSessionView(row, { transcript, analysis, log, deliveries }, retentionPolicy());
+  return toSessionView(row, { transcript, analysis, log, deliveries, estimates }, retentionPolicy());
+}
+
+/** The transcript as a file to download; 409 while there is none yet. */
+export async function exportSession(
+  deps: Pick<SessionDeps, "db">,
+  id: string,
+  ownerId: string,
+  format: ExportFormat,
+): Promise<ExportFile & { contentDisposition: string }> {
+  const view = await sessionDetail(deps, id, ownerId);
+  const file = buildExport(view, format);
+  if (!file) throw new HttpError(409, "no_transcript", "This recording has no transcript yet.");
+  return { ...file, contentDisposition: contentDisposition(view.title, file.fileName, format) };
 }
 
 export async function listSessions(deps: Pick<SessionDeps, "db">, ownerId: string): Promise<SessionView[]> {
   const retention = retentionPolicy();
-  return (await q.listOwnedSessions(deps.db, ownerId)).map((r) => toSessionView(r, {}, retention));
+  const rows = await q.listOwnedSessions(deps.db, ownerId);
+  return Promise.all(rows.map(async (r) => toSessionView(r, { estimates: await estimatesFor(deps.db, r) }, retention)));
 }
 
 function retentionPolicy() {

@@ -16,7 +16,16 @@ export interface SessionView {
   progress: number;
   attempt: number;
   error: string | null;
+  /** Seconds that decode (what is shown and used). */
   durationSec: number | null;
+  /** What the file's header promised, only when noticeably more than decodes. */
+  announcedDurationSec: number | null;
+  /** What is under way now, in words ("Transcribing parts 2 and 3 of 8"). */
+  activity: string | null;
+  /** Seconds until done, from the rate measured in this run (or recent runs); null when unknown. */
+  etaSec: number | null;
+  /** Sessions ahead of this one while it waits; null when it is not waiting. */
+  queuePosition: number | null;
   chunks: { total: number; done: number };
   transcriber: string | null;
   language: string | null;
@@ -29,6 +38,8 @@ export interface SessionView {
   advice: string | null;
   createdAt: string;
   updatedAt: string;
+  /** When the upload finished and the session joined the queue: the elapsed clock starts here. */
+  queuedAt: string | null;
   startedAt: string | null;
   finishedAt: string | null;
   transcript: {
@@ -93,6 +104,7 @@ export function toSessionView(
     };
     analysis?: { noSpeech: boolean; metrics: Analysis["metrics"]; insights: Analysis["insights"] };
     log?: StageLogRow[];
+    estimates?: { etaSec: number | null; queuePosition: number | null };
     deliveries?: DeliveryRow[];
   } = {},
   retention: RetentionPolicy = {},
@@ -110,6 +122,10 @@ export function toSessionView(
     attempt: row.attempt,
     error: row.error,
     durationSec: row.durationSec,
+    announcedDurationSec: row.announcedDurationSec,
+    activity: row.status === "processing" ? row.activity : null,
+    etaSec: extra.estimates?.etaSec ?? null,
+    queuePosition: extra.estimates?.queuePosition ?? null,
     chunks: { total: row.chunksTotal, done: row.chunksDone },
     transcriber: row.transcriber,
     language: row.language,
@@ -119,6 +135,7 @@ export function toSessionView(
     ...failureHelp(row),
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
+    queuedAt: iso(row.queuedAt),
     startedAt: iso(row.startedAt),
     finishedAt: iso(row.finishedAt),
     transcript: extra.transcript

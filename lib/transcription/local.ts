@@ -2,7 +2,9 @@ import os from "node:os";
 import type { OfflineRecognizer, OfflineRecognizerConfig } from "sherpa-onnx-node";
 import { decodePcm, PCM_SAMPLE_RATE } from "@/lib/audio/chunks";
 import { defaultModelDir, hasModel, modelPaths } from "./local-model";
-import { planWindows, recutWindow, voicedRange, type SpeechWindow } from "./local-windows";
+import { detectSpeechInPcm, preloadVad, VadModelMissingError } from "@/lib/audio/vad";
+import { defaultVadDir } from "@/lib/audio/vad-model";
+import { planSpeechWindows, recutWindow, voicedRange, type SpeechWindow } from "./local-windows";
 import type { AudioSpan, Transcriber, TranscribeInput, TranscriptionResult, TranscriptSegment } from "./types";
 
 /**
@@ -25,6 +27,8 @@ export interface LocalTranscriberOptions {
   concurrency?: number;
   /** ONNX Runtime intra-op threads per decode (default 1). */
   numThreads?: number;
+  /** Where Silero VAD lives; defaults to config().VAD_MODEL_DIR or <dataDir>/models/silero-vad. */
+  vadDir?: string;
 }
 
 export class LocalModelMissingError extends Error {
@@ -95,6 +99,7 @@ function recognizerFor(dir: string, numThreads: number): Promise<OfflineRecogniz
 /** Loads the model now instead of on the first transcription (e.g. at worker start). */
 export async function preloadLocalModel(options: LocalTranscriberOptions = {}): Promise<void> {
   await recognizerFor(options.modelDir ?? defaultModelDir(), options.numThreads ?? defaultThreads());
+  await preloadVad(options.vadDir ?? defaultVadDir());
 }
 
 /**
@@ -261,20 +266,31 @@ export function createLocalTranscriber(options: LocalTranscriberOptions = {}): T
       // order instead of all crawling along together.
       return inSlot(async (yieldSlot) => {
         const pcm = await decodePcm(input.filePath, { signal: input.signal });
+        const speech = await detectSpeechInPcm(pcm, { dir: options.vadDir ?? defaultVadDir(), signal: input.signal }).catch(
+          (err: unknown) => {
+            if (err instanceof VadModelMissingError) throw new LocalModelMissingError(err.message, { cause: err });
+            throw err;
+          },
+        );
         const decode = decoderOver(recognizer, pcm, input.signal);
         const segments: TranscriptSegment[] = [];
         const untranscribed: AudioSpan[] = [];
-        for (const w of planWindows(pcm, { sampleRate: PCM_SAMPLE_RATE })) {
+        const windows = planSpeechWindows(speech, pcm.length, { sampleRate: PCM_SAMPLE_RATE });
+        for (const [i, w] of windows.entries()) {
           await yieldSlot();
           const got = await transcribeWindow(pcm, w, decode);
           segments.push(...got.segments);
           untranscribed.push(...got.untranscribed);
+          // Up to the next window's start: the silence between them is done too.
+          const next = windows[i + 1];
+          input.onProgress?.((next ? next.from : pcm.length) / PCM_SAMPLE_RATE);
         }
         return {
           text: segments.map((s) => s.text).join(" "),
           segments,
           language: "en",
           ...(untranscribed.length ? { untranscribed } : {}),
+          speech,
         };
       }, input.priority ?? 0, input.signal);
     },

@@ -47,7 +47,38 @@ declare module "sherpa-onnx-node" {
     getResult(stream: OfflineStream): OfflineRecognizerResult;
   }
 
+  export interface VadConfig {
+    sileroVad: {
+      model: string;
+      threshold?: number;
+      minSilenceDuration?: number;
+      minSpeechDuration?: number;
+      windowSize?: number;
+      maxSpeechDuration?: number;
+    };
+    sampleRate?: number;
+    numThreads?: number;
+    debug?: boolean | number;
+  }
+
+  export interface SpeechSegment {
+    /** First sample of the segment. */
+    start: number;
+    samples: Float32Array;
+  }
+
+  /** Silero voice activity detection; every call runs synchronously on the calling thread. */
+  export class Vad {
+    constructor(config: VadConfig, bufferSizeInSeconds: number);
+    acceptWaveform(samples: Float32Array): void;
+    isEmpty(): boolean;
+    front(enableExternalBuffer?: boolean): SpeechSegment;
+    pop(): void;
+    flush(): void;
+    reset(): void;
+  }
+
   /** Node's ESM loader cannot see this CommonJS package's named exports: use the default. */
-  const sherpa: { OfflineRecognizer: typeof OfflineRecognizer };
+  const sherpa: { OfflineRecognizer: typeof OfflineRecognizer; Vad: typeof Vad };
   export default sherpa;
 }

@@ -23,6 +23,8 @@ export interface TranscriptionResult {
    * reported to the person instead of silently leaving a hole in the transcript.
    */
   untranscribed?: AudioSpan[];
+  /** Where a voice activity detector heard speech, when the provider ran one. */
+  speech?: AudioSpan[];
 }
 
 /** What one request to a provider may carry; `prepare` cuts chunks to fit. */
@@ -41,6 +43,12 @@ export interface TranscribeInput {
   signal?: AbortSignal;
   /** Higher goes first where the provider queues work itself (the local model's decode slots). */
   priority?: number;
+  /**
+   * Called as the provider gets through the audio, with the seconds from the start of
+   * the file it has finished (the local model: after each window). Never invented: a
+   * provider that sends the whole file in one request does not call it.
+   */
+  onProgress?: (secondsDone: number) => void;
 }
 
 /**

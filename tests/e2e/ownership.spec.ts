@@ -14,6 +14,7 @@ test("a second browser cannot see or touch the first one's session", async ({ pa
     for (const [method, path] of [
       ["GET", ""],
       ["GET", "/stream"],
+      ["GET", "/export?format=srt"],
       ["POST", "/cancel"],
       ["POST", "/retry"],
       ["DELETE", ""],

@@ -70,6 +70,18 @@ test("the transcript of a LibriVox reading matches the book closely", async ({ p
   expect(wordErrorRate(reference, s.transcript!.text)).toBeLessThan(0.2);
   await expect(page.getByTestId("status")).toHaveAttribute("data-status", "completed");
   await expect(page.getByTestId("transcript")).toContainText("Dashwood");
+  await expect(page).toHaveTitle(/^Done · librivox — Murmur$/);
+
+  // The page's SRT button downloads what the API serves: caption-sized cues, a safe file name.
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("export-srt").click()]);
+  expect(download.suggestedFilename()).toBe("librivox.srt");
+  const res = await page.request.get(`/api/sessions/${id}/export?format=srt`);
+  expect(res.headers()["content-type"]).toBe("application/x-subrip; charset=utf-8");
+  expect(res.headers()["content-disposition"]).toContain('filename="librivox.srt"');
+  const cues = (await res.text()).trim().split("\n\n");
+  expect(cues.length).toBeGreaterThanOrEqual(4);
+  for (const c of cues) for (const line of c.split("\n").slice(2)) expect(line.length).toBeLessThanOrEqual(42);
+  expect((await page.request.get(`/api/sessions/${id}/export?format=doc`)).status()).toBe(400);
 });
 
 test("silence completes with 'no speech detected', not an error", async ({ page }) => {

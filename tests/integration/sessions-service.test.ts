@@ -13,6 +13,7 @@ import {
   cancelSession,
   confirmBlobUpload,
   createSession,
+  exportSession,
   listSessions,
   markStartFailed,
   receiveUpload,
@@ -475,5 +476,37 @@ describe("uploadInstructions for a stored session", () => {
       maxBytes: 1234,
       resumable: { protocol: "tus", endpoint: "/api/uploads/tus" },
     });
+  });
+});
+
+describe("exportSession", () => {
+  it("serves the transcript as caption-sized SRT, VTT, paragraphs, Markdown and JSON; another owner gets 404", async () => {
+    const row = await uploaded();
+    expect((await httpError(exportSession(deps, row.id, OWNER, "srt"))).status).toBe(409);
+    const text =
+      "And Mr. John Dashwood had then leisure to consider how much there might be prudently in his power to do for them. " +
+      "He was not an ill-disposed young man, unless to be rather cold-hearted and rather selfish is to be ill-disposed.";
+    await q.saveTranscript(deps.db, row.id, { provider: "test", segments: [{ start: 0.2, end: 14.5, text }] });
+
+    expect((await httpError(exportSession(deps, row.id, OTHER, "srt"))).status).toBe(404);
+
+    const srt = await exportSession(deps, row.id, OWNER, "srt");
+    expect(srt.contentType).toBe("application/x-subrip; charset=utf-8");
+    expect(srt.contentDisposition).toMatch(/^attachment; filename="[A-Za-z0-9._-]+\.srt"; filename\*=UTF-8''/);
+    const cues = srt.body.trim().split("\n\n");
+    expect(cues.length).toBeGreaterThanOrEqual(3);
+    for (const c of cues) {
+      const [, times, ...lines] = c.split("\n");
+      expect(times).toMatch(/^\d\d:\d\d:\d\d,\d{3} --> \d\d:\d\d:\d\d,\d{3}$/);
+      expect(lines.length).toBeLessThanOrEqual(2);
+      for (const l of lines) expect(l.length).toBeLessThanOrEqual(42);
+    }
+    const vtt = await exportSession(deps, row.id, OWNER, "vtt");
+    expect(vtt.body.startsWith("WEBVTT\n\n")).toBe(true);
+    expect(vtt.contentType).toBe("text/vtt; charset=utf-8");
+    expect((await exportSession(deps, row.id, OWNER, "txt")).body).toBe(`${text}\n`);
+    expect((await exportSession(deps, row.id, OWNER, "md")).body).toContain(`**[0:00]** ${text}`);
+    const json = JSON.parse((await exportSession(deps, row.id, OWNER, "json")).body) as { transcript: { segments: unknown[] } };
+    expect(json.transcript.segments).toHaveLength(1);
   });
 });

@@ -143,8 +143,14 @@ export async function startPipelineHarness(options: HarnessOptions = {}) {
     DATABASE_DRIVER: undefined,
     BLOB_READ_WRITE_TOKEN: undefined,
     PROCESSING_RETRIES: "3",
+    // The VAD is installed once for the project (npm run setup:model), not per temporary data dir.
+    VAD_MODEL_DIR: path.join(ROOT, ".data", "models", "silero-vad"),
     ...options.env,
   };
+  if (env.VAD_MODEL_DIR) {
+    const { ensureVadModel } = await import("@/scripts/setup-model");
+    await ensureVadModel(env.VAD_MODEL_DIR);
+  }
   for (const [k, v] of Object.entries(env)) {
     if (v === undefined) delete process.env[k];
     else process.env[k] = v;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { toMarkdown, toSrt, toText, toVtt } from "@/components/exports";
+import { toMarkdown, toSrt, toText, toVtt } from "@/lib/exports/formats";
 import { chunkSecondsFor, estimateChunkBytes } from "@/lib/audio/chunks";
 import { BANDS, transcribingProgress } from "@/lib/pipeline/progress";
 import { describeSpans, monotonic, spansToGlobalTime, toGlobalTime } from "@/lib/pipeline/segments";
@@ -220,8 +220,8 @@ describe("transcript exports", () => {
     expect(toMarkdown("Quiet", [], { noSpeech: true, metrics, insights })).toBe("# Quiet\n\n## Transcript\n");
   });
 
-  it("toText is one line per segment with speaker labels", () => {
-    expect(toText(segments)).toBe("A: Hello there.\nGeneral Kenobi.\nB: Bye.");
+  it("toText is one paragraph per segment with speaker labels", () => {
+    expect(toText(segments)).toBe("A: Hello there.\n\nGeneral Kenobi.\n\nB: Bye.\n");
   });
 
   it("handles no segments and recordings past 10 hours", () => {

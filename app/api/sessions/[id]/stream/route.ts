@@ -37,7 +37,10 @@ export const GET = handle(async (req: Request, { params }: { params: Promise<{ i
             controller.enqueue(encoder.encode(`event: gone\ndata: {}\n\n`));
             break;
           }
-          const stamp = `${row.updatedAt.toISOString()}|${row.status}|${row.progress}`;
+          // An active session is re-sent every few seconds even unchanged: its ETA and queue
+          // position move with the clock and with other sessions.
+          const tick = isFinal(row.status) ? 0 : Math.floor(Date.now() / 3000);
+          const stamp = `${row.updatedAt.toISOString()}|${row.status}|${row.progress}|${tick}`;
           if (stamp !== lastStamp) {
             lastStamp = stamp;
             const view = await sessionDetail(deps, id, owner);
