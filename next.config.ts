@@ -53,9 +53,16 @@ const nextConfig: NextConfig = {
     // ffmpeg/ffprobe are resolved at run time, so tracing cannot see them; ship the Linux builds with the steps.
     "/api/inngest": ["./node_modules/@ffmpeg-installer/linux-x64/**/*", "./node_modules/@ffprobe-installer/linux-x64/**/*"],
   },
-  // The local model is only for the embedded default; never ship it to serverless functions.
+  // What only the embedded default uses never ships to serverless functions: the local model and
+  // its runtime, and PGlite (a deployment on Vercel must set DATABASE_URL, see lib/config.ts).
+  // `next start` is unaffected: it loads from node_modules, not from the trace.
   outputFileTracingExcludes: {
-    "*": ["./.data/**/*", "node_modules/sherpa-onnx-*/**/*", "node_modules/@ffmpeg-installer/linux-ia32/**/*"],
+    "*": [
+      "./.data/**/*",
+      "node_modules/sherpa-onnx-*/**/*",
+      "node_modules/@electric-sql/pglite/**/*",
+      "node_modules/@ffmpeg-installer/linux-ia32/**/*",
+    ],
   },
   poweredByHeader: false,
   async headers() {

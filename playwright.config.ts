@@ -1,5 +1,6 @@
 import path from "node:path";
 import { defineConfig } from "@playwright/test";
+import { E2E_OPERATIONS_TOKEN } from "./tests/e2e/operator";
 
 /**
  * End-to-end: the production build (`next build` into .next-e2e) and the local
@@ -56,8 +57,9 @@ export default defineConfig({
         INNGEST_DEV: "1",
         INNGEST_BASE_URL: `http://127.0.0.1:${ENGINE_PORT}`,
         MAX_UPLOAD_BYTES: String(50 * 1024 * 1024),
-        OPERATIONS_TOKEN: "e2e-operations-token",
         ADMIN_EMAILS: "admin@murmur.test",
+        // /operations is closed without one; the accessibility spec visits it as an operator.
+        OPERATIONS_TOKEN: E2E_OPERATIONS_TOKEN,
       },
     },
     {

@@ -5,7 +5,8 @@
  *   3. the long recording end to end, chunks in parallel vs one after another (bench/transcribe.bench.ts),
  *   3b. priority by duration: a 30 s recording while a 40-minute one transcribes, vs idle (bench/fairness.bench.ts),
  *   4. the local model: load, RTF, WER (bench/local-model.bench.ts),
- *   5. the engine's overhead and throughput (bench/engine.bench.ts, run as its own process).
+ *   5. the engine's overhead and throughput (bench/engine.bench.ts, run as its own process),
+ *   6. the traced size of each route's serverless function, from the build (scripts/trace-sizes.ts).
  * One phase at a time (2 cores). Writes bench/results/latest.json.
  * --quick: 10 uploads, a 5-minute recording (CHUNK_SECONDS=60) — for checking the benchmark itself.
  */
@@ -15,7 +16,8 @@ import os from "node:os";
 import path from "node:path";
 import { printFairness, runFairness } from "./fairness.bench";
 import { printLocalModel, runLocalModel } from "./local-model.bench";
-import { buildApp, hasBuild } from "./support/server";
+import { formatTraceSizes, traceSizes } from "../scripts/trace-sizes";
+import { buildApp, DIST_DIR, hasBuild } from "./support/server";
 import { hasFlag, log, RESULTS_DIR, ROOT, round, runMain, writeResult } from "./support/util";
 import { printTranscribe, runTranscribe } from "./transcribe.bench";
 import { printUploadAck, runUploadAck } from "./upload-ack.bench";
@@ -45,6 +47,7 @@ runMain(async () => {
   const model = await runLocalModel();
   log("engine bench (bench/engine.bench.ts)");
   const engine = await runEngineBench();
+  const traces = traceSizes(path.join(ROOT, DIST_DIR));
   const totalSeconds = (performance.now() - t0) / 1000;
 
   const file = writeResult("latest.json", {
@@ -58,6 +61,7 @@ runMain(async () => {
     fairness,
     localModel: model,
     engine: engine.results,
+    traceSizes: traces.map((t) => ({ route: t.route, bytes: t.bytes, files: t.files, largest: t.packages.slice(0, 5) })),
   });
   console.log("\n── details ──");
   printUploadAck(upload);
@@ -84,6 +88,8 @@ runMain(async () => {
   ];
   console.log(`\n── murmur bench${quick ? " (--quick)" : ""}: ${os.cpus().length} cores, node ${process.version}, load average at start ${load0.map((x) => x.toFixed(1)).join(" ")} ──`);
   for (const l of lines) console.log(l);
+  console.log(`\n── traced function size per route (what Vercel ships, unzipped; limit 250 MB) ──`);
+  for (const l of formatTraceSizes(traces)) console.log(l);
   console.log(`(total ${round(totalSeconds / 60, 1)} min${"seconds" in build ? `, build ${round(build.seconds, 0)} s` : ""})`);
 
   console.log(`written to ${path.relative(ROOT, file)}`);

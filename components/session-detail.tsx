@@ -6,9 +6,11 @@ import { useEffect, useRef, useState } from "react";
 import useSWR from "swr";
 import { AnalysisPanel } from "./analysis-panel";
 import { ApiError, fetchJson, type SessionView } from "./api";
-import { isOpen, isRetryable, STAGE_LABEL, STATUS_PROGRESS_LABEL } from "@/lib/sessions/status";
+import { isFinal, isOpen, STAGE_LABEL, STATUS_LABEL, STATUS_PROGRESS_LABEL } from "@/lib/sessions/status";
 import { formatClock, formatDuration } from "@/lib/time";
-import { formatBytes } from "./format";
+import { formatBytes, providerLabel } from "./format";
+import { TitleEditor } from "./title-editor";
+import { usePlayerShortcuts } from "./use-player-shortcuts";
 import { StageTimeline } from "./stage-timeline";
 import { StatusBadge } from "./status-badge";
 import { TranscriptPanel } from "./transcript-panel";
@@ -106,6 +108,8 @@ export function SessionDetail({ id }: { id: string }) {
   useDoneNotification(s);
   const audioRef = useRef<HTMLAudioElement>(null);
   const [playhead, setPlayhead] = useState<number | undefined>(undefined);
+  const [playing, setPlaying] = useState(false);
+  usePlayerShortcuts(audioRef);
   const [actionError, setActionError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -144,20 +148,21 @@ export function SessionDetail({ id }: { id: string }) {
   return (
     <div className="space-y-8">
       <header className="space-y-2">
-        <Link href="/" className="text-sm text-stone-500 hover:text-stone-800">← All recordings</Link>
+        <Link href="/" className="text-sm text-stone-600 hover:text-stone-900">← All recordings</Link>
         <div className="flex flex-wrap items-center gap-3">
-          <h1 className="text-2xl font-semibold tracking-tight" data-testid="title">{s.title}</h1>
-          <StatusBadge status={s.status} />
+          <TitleEditor id={id} title={s.title} onSaved={(v) => void mutate(v, { revalidate: false })} />
+          {/* While it runs, the progress bar says what is happening; a badge would say it twice. */}
+          {isFinal(s.status) ? <StatusBadge status={s.status} /> : <span hidden data-testid="status" data-status={s.status} />}
         </div>
-        <p className="text-sm text-stone-500">
+        <p className="text-sm text-stone-600">
           {s.fileName} · {formatBytes(s.fileSize)}
           {s.durationSec ? ` · ${formatClock(s.durationSec)} of audio` : ""}
-          {s.transcriber ? ` · ${s.transcriber}` : ""}
+          {s.transcriber ? ` · ${providerLabel(s.transcriber)}` : ""}
           {!s.audioAvailable && s.status === "completed" ? " · audio deleted" : ""}
         </p>
       </header>
 
-      <section className="space-y-5 rounded-2xl border border-stone-200 bg-white p-6 shadow-sm">
+      <section className="space-y-5 rounded-2xl border border-stone-200 bg-white p-4 shadow-sm sm:p-6">
         <StageTimeline session={s} />
         <div>
           <div className="mb-1 flex justify-between text-sm">
@@ -168,7 +173,7 @@ export function SessionDetail({ id }: { id: string }) {
               ) : null}
               {s.attempt > 1 && active ? ` · attempt ${s.attempt}` : ""}
             </span>
-            <span className="tabular-nums text-stone-500">
+            <span className="tabular-nums text-stone-600">
               <span data-testid="progress">{s.progress}%</span>
               {s.etaSec !== null && active ? <span data-testid="eta"> · about {formatDuration(s.etaSec)} left</span> : null}
               {" · "}
@@ -181,9 +186,9 @@ export function SessionDetail({ id }: { id: string }) {
           </div>
           {/* Stage changes and the outcome, for screen readers; not every percent. */}
           <p className="sr-only" aria-live="polite" data-testid="live-status">{announce}</p>
-          <div className="h-2.5 overflow-hidden rounded-full bg-stone-200" role="progressbar" aria-valuenow={s.progress} aria-valuemin={0} aria-valuemax={100}>
+          <div className="h-2.5 overflow-hidden rounded-full bg-stone-200" role="progressbar" aria-label="Processing progress" aria-valuenow={s.progress} aria-valuemin={0} aria-valuemax={100}>
             <div
-              className={`h-full rounded-full transition-[width] duration-500 ${s.status === "failed" ? "bg-red-500" : s.status === "completed" ? "bg-emerald-500" : "bg-indigo-600"}`}
+              className={`h-full rounded-full transition-[width] duration-500 ${s.status === "failed" ? "bg-red-500" : s.status === "completed" ? "bg-emerald-500" : s.status === "cancelled" ? "bg-stone-400" : "bg-indigo-600"}`}
               style={{ width: `${s.progress}%` }}
             />
           </div>
@@ -201,7 +206,17 @@ export function SessionDetail({ id }: { id: string }) {
         {s.error && (
           <div role="alert" data-testid="error" className={`rounded-lg px-4 py-3 text-sm ${s.status === "failed" ? "bg-red-50 text-red-800" : "bg-amber-50 text-amber-800"}`}>
             {s.error}
+            {s.advice && (
+              <p className="mt-1 font-medium" data-testid="advice">
+                {s.advice}
+              </p>
+            )}
           </div>
+        )}
+        {!s.error && s.advice && (
+          <p data-testid="advice" className="rounded-lg bg-stone-100 px-4 py-3 text-sm text-stone-800">
+            {s.advice}
+          </p>
         )}
         {s.stale && (
           <p role="alert" data-testid="stale" className="rounded-lg bg-amber-50 px-4 py-3 text-sm text-amber-800">
@@ -211,10 +226,15 @@ export function SessionDetail({ id }: { id: string }) {
         {actionError && <p role="alert" className="text-sm text-red-700">{actionError}</p>}
 
         <div className="flex flex-wrap gap-3">
-          {(isRetryable(s.status) || s.stale) && s.audioAvailable && (
+          {(s.retryable || s.stale) && (
             <button disabled={busy} onClick={() => void act("/retry")} className="rounded-lg bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-700 disabled:opacity-50">
               Retry
             </button>
+          )}
+          {s.advice && (
+            <Link href="/" className="rounded-lg bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-700" data-testid="upload-another">
+              Upload another file
+            </Link>
           )}
           {active && <NotifyButton />}
           {active && (
@@ -233,12 +253,13 @@ export function SessionDetail({ id }: { id: string }) {
 
         {s.timeline && s.timeline.length > 0 && (
           <details className="text-sm">
-            <summary className="cursor-pointer text-stone-600">Activity log ({s.timeline.length})</summary>
-            <ol className="mt-2 space-y-1 font-mono text-xs text-stone-600" data-testid="activity-log">
+            <summary className="cursor-pointer text-stone-700">Activity log ({s.timeline.length})</summary>
+            <ol className="mt-2 space-y-1 text-xs text-stone-700" data-testid="activity-log">
               {s.timeline.map((t, i) => (
-                <li key={i} className={t.error ? "text-red-700" : ""}>
-                  {new Date(t.at).toLocaleTimeString()} · {t.status}
-                  {t.stage ? `/${t.stage}` : ""} · {t.progress}%{t.attempt > 1 ? ` · attempt ${t.attempt}` : ""}
+                <li key={i} className={t.error ? "text-red-700" : ""} data-entry={t.stage && t.status === "processing" ? t.stage : t.status}>
+                  <span className="tabular-nums">{new Date(t.at).toLocaleTimeString()}</span> · {t.stage && t.status === "processing" ? STAGE_LABEL[t.stage] : STATUS_LABEL[t.status]}
+                  {" · "}
+                  {t.progress}%{t.attempt > 1 ? ` · attempt ${t.attempt}` : ""}
                   {t.message ? ` · ${t.message}` : ""}
                   {t.error ? ` · ${t.error}` : ""}
                 </li>
@@ -249,19 +270,31 @@ export function SessionDetail({ id }: { id: string }) {
       </section>
 
       {s.audioAvailable && s.durationSec !== null && (
-        <audio
-          ref={audioRef}
-          controls
-          preload="metadata"
-          src={`/api/sessions/${id}/audio`}
-          onTimeUpdate={(e) => setPlayhead(e.currentTarget.currentTime)}
-          className="w-full"
-          data-testid="player"
-        />
+        // Sticky: the player stays in reach while reading a long transcript.
+        <div className="sticky top-0 z-20 -mx-4 bg-stone-50/95 px-4 py-2 backdrop-blur sm:-mx-6 sm:px-6" data-testid="player-bar">
+          <audio
+            ref={audioRef}
+            controls
+            preload="metadata"
+            src={`/api/sessions/${id}/audio`}
+            onTimeUpdate={(e) => setPlayhead(e.currentTarget.currentTime)}
+            onPlay={() => setPlaying(true)}
+            onPause={() => setPlaying(false)}
+            className="w-full"
+            aria-label="Recording"
+            data-testid="player"
+          />
+          <p className="mt-1 hidden text-xs text-stone-600 sm:block">
+            Keyboard: <kbd className="rounded border border-stone-300 bg-white px-1">Space</kbd> or <kbd className="rounded border border-stone-300 bg-white px-1">K</kbd> play/pause ·{" "}
+            <kbd className="rounded border border-stone-300 bg-white px-1">←</kbd> <kbd className="rounded border border-stone-300 bg-white px-1">→</kbd> 5 seconds back/forward
+          </p>
+        </div>
       )}
       <TranscriptPanel
         session={s}
         currentTime={playhead}
+        playing={playing}
+        onRenamed={(v) => void mutate(v, { revalidate: false })}
         onSeek={
           s.audioAvailable
             ? (t) => {

@@ -9,6 +9,7 @@ import { isOpen } from "@/lib/sessions/status";
 import { formatClock, formatDateTime, formatRelative } from "@/lib/time";
 import { formatBytes } from "./format";
 import { StatusBadge } from "./status-badge";
+import { SESSIONS_CHANGED } from "./upload-queue";
 
 interface TextPart {
   text: string;
@@ -86,6 +87,11 @@ export function SessionList() {
       refreshInterval: (latest) => (latest?.some((p) => p.sessions.some((s) => isOpen(s.status))) ? 2000 : 0),
     },
   );
+  useEffect(() => {
+    const refresh = () => void mutate();
+    window.addEventListener(SESSIONS_CHANGED, refresh);
+    return () => window.removeEventListener(SESSIONS_CHANGED, refresh);
+  }, [mutate]);
   const rows = useMemo(() => data?.flatMap((p) => p.sessions) ?? [], [data]);
   const hasMore = !!data?.[data.length - 1]?.nextCursor;
   const filtering = !!(q || status);

@@ -27,19 +27,19 @@ const DOT: Record<State, string> = {
 
 export function StageTimeline({ session }: { session: SessionView }) {
   return (
-    <ol className="grid grid-cols-4 gap-2" data-testid="stage-timeline">
+    <ol className="grid grid-cols-4 gap-1.5 sm:gap-2" data-testid="stage-timeline" aria-label="Stages">
       {ORDER.map((stage) => {
         const st = stateOf(session, stage);
         const detail =
           stage === "transcribing" && session.chunks.total > 0 ? `${session.chunks.done}/${session.chunks.total} parts` : null;
         return (
-          <li key={stage} data-stage={stage} data-state={st} className="flex flex-col items-start gap-1.5">
+          <li key={stage} data-stage={stage} data-state={st} className="flex min-w-0 flex-col items-start gap-1.5">
             <div className="flex w-full items-center gap-2">
               <span className={`h-3 w-3 shrink-0 rounded-full ring-4 ${DOT[st]}`} />
               <span className="h-px flex-1 bg-stone-200" />
             </div>
-            <span className={`text-sm ${st === "pending" ? "text-stone-400" : "font-medium text-stone-800"}`}>{STAGE_LABEL[stage]}</span>
-            {detail && <span className="text-xs text-stone-500">{detail}</span>}
+            <span className={`break-words text-xs sm:text-sm ${st === "pending" ? "text-stone-600" : "font-medium text-stone-900"}`}>{STAGE_LABEL[stage]}</span>
+            {detail && <span className="text-xs text-stone-600">{detail}</span>}
           </li>
         );
       })}

@@ -21,7 +21,7 @@ const inDir = (name: string) => path.join(FIXTURES_DIR, name);
 /** Per process and per module instance: vitest's thread pool shares one pid between test files. */
 const uniq = `${process.pid}-${randomUUID().slice(0, 8)}`;
 
-const LIBRIVOX_DIR = "/usr/share/pocketsphinx/test/data/librivox";
+export const LIBRIVOX_DIR = "/usr/share/pocketsphinx/test/data/librivox";
 
 /** Sentences spoken by espeak-ng with PAUSE_SEC of silence between them. */
 export const ESPEAK_SENTENCES = [

@@ -4,6 +4,7 @@ import type { ChatCompletionMessageParam } from "openai/resources/chat/completio
 import { z } from "zod";
 import type { AnalyzeInput, Analyzer, Insights } from "@/lib/analysis/types";
 import { PermanentError, TransientError } from "@/lib/errors";
+import { mapLimited } from "@/lib/concurrency";
 import { formatClock } from "@/lib/time";
 import { classifyOpenAIError } from "@/lib/openai/errors";
 import type { TranscriptSegment } from "@/lib/transcription/types";
@@ -127,19 +128,6 @@ function combinePrompt(language: string | undefined): string {
     languageRule(language),
     FIELD_RULES,
   ].join("\n\n");
-}
-
-async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T, index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return results;
 }
 
 export function createOpenAIAnalyzer(options: OpenAIAnalyzerOptions): Analyzer {

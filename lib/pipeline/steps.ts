@@ -2,7 +2,6 @@ import { makeWorkDir } from "@/lib/audio/leftovers";
 import fsp from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import pLimit from "p-limit";
 import type { Database } from "@/db/client";
 import * as q from "@/db/queries";
 import { setRunId } from "@/db/operations";
@@ -15,6 +14,7 @@ import { analyzeTranscript } from "@/lib/analysis/local";
 import { countWords } from "@/lib/analysis/text";
 import { blobKeys, type BlobStore } from "@/lib/storage/types";
 import type { Transcriber } from "@/lib/transcription/types";
+import { mapLimited } from "@/lib/concurrency";
 import { PermanentError } from "@/lib/errors";
 import { runPriority } from "@/lib/sessions/priority";
 import { formatDuration } from "@/lib/time";
@@ -117,27 +117,22 @@ export async function prepare(deps: PipelineDeps, ctx: RunContext): Promise<Prep
     let cut = 0;
     await report(preparingProgress("cutting", 0), `Cutting part 1 of ${plan.length}`);
     // ffmpeg decodes and encodes on one core; cutting parts side by side uses the others.
-    const limit = pLimit(Math.max(1, Math.min(4, os.availableParallelism())));
-    const stored: q.NewChunk[] = await Promise.all(
-      plan.map((c) =>
-        limit(async () => {
-          const file = path.join(work, `${c.index}.ogg`);
-          await encodeChunk(audio.path, c, file, { signal });
-          const key = blobKeys.chunk(ctx.sessionId, c.index);
-          const { size } = await deps.store.writeFile(key, file, "audio/ogg");
-          await fsp.rm(file, { force: true });
-          if (size > transcriber.limits.maxBytes) {
-            throw new PermanentError(`A prepared part is ${size} bytes, over the transcriber's limit of ${transcriber.limits.maxBytes}.`);
-          }
-          cut++;
-          await report(
-            preparingProgress("cutting", cut / plan.length),
-            cut < plan.length ? `Cutting part ${cut + 1} of ${plan.length}` : `Cut ${plan.length} part(s)`,
-          );
-          return { index: c.index, startSec: c.start, endSec: c.end, blobKey: key, sizeBytes: size };
-        }),
-      ),
-    );
+    const stored: q.NewChunk[] = await mapLimited(plan, Math.min(4, os.availableParallelism()), async (c) => {
+      const file = path.join(work, `${c.index}.ogg`);
+      await encodeChunk(audio.path, c, file, { signal });
+      const key = blobKeys.chunk(ctx.sessionId, c.index);
+      const { size } = await deps.store.writeFile(key, file, "audio/ogg");
+      await fsp.rm(file, { force: true });
+      if (size > transcriber.limits.maxBytes) {
+        throw new PermanentError(`A prepared part is ${size} bytes, over the transcriber's limit of ${transcriber.limits.maxBytes}.`);
+      }
+      cut++;
+      await report(
+        preparingProgress("cutting", cut / plan.length),
+        cut < plan.length ? `Cutting part ${cut + 1} of ${plan.length}` : `Cut ${plan.length} part(s)`,
+      );
+      return { index: c.index, startSec: c.start, endSec: c.end, blobKey: key, sizeBytes: size };
+    });
     await q.replaceChunks(deps.db, ctx.sessionId, stored);
     await q.setSilences(deps.db, ctx.sessionId, silences);
     await updateRun(deps.db, ctx, {

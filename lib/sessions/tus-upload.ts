@@ -1,4 +1,6 @@
 import { randomBytes } from "node:crypto";
+import fsp from "node:fs/promises";
+import path from "node:path";
 import { FileStore } from "@tus/file-store";
 import { Server } from "@tus/server";
 import type { SessionRow } from "@/db/schema";
@@ -108,4 +110,10 @@ export function createTusServer(opts: TusUploadOptions): Server {
       return { status_code: 200, headers: { "content-type": "application/json" }, body: JSON.stringify(answer) };
     },
   });
+}
+
+/** A deleted session's unfinished uploads go with it, rather than waiting for their expiry. */
+export async function removePartialUploads(directory: string, sessionId: string): Promise<void> {
+  const names = await fsp.readdir(directory).catch(() => [] as string[]);
+  await Promise.all(names.filter((n) => n.startsWith(`${sessionId}_`)).map((n) => fsp.rm(path.join(directory, n), { force: true })));
 }

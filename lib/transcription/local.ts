@@ -1,6 +1,8 @@
 import os from "node:os";
+import pLimit, { type LimitFunction } from "p-limit";
 import type { OfflineRecognizer, OfflineRecognizerConfig } from "sherpa-onnx-node";
 import { decodePcm, PCM_SAMPLE_RATE } from "@/lib/audio/chunks";
+import { runLimited } from "@/lib/concurrency";
 import { defaultModelDir, hasModel, modelPaths } from "./local-model";
 import { detectSpeechInPcm, preloadVad, VadModelMissingError } from "@/lib/audio/vad";
 import { defaultVadDir } from "@/lib/audio/vad-model";
@@ -51,20 +53,14 @@ interface LocalState {
   /** One loaded model per directory. */
   recognizers: Map<string, Promise<OfflineRecognizer>>;
   /** Files decoded at once, shared by every transcriber (they share the CPU and the model). */
-  slots: { size: number; active: number; waiting: Waiter[]; seq: number };
+  limit: LimitFunction;
 }
 const STATE = Symbol.for("murmur.localTranscriber");
 const state: LocalState = ((globalThis as { [STATE]?: LocalState })[STATE] ??= {
   recognizers: new Map(),
-  slots: { size: defaultConcurrency(), active: 0, waiting: [], seq: 0 },
+  limit: pLimit(defaultConcurrency()),
 });
-/** A queued decode: higher priority first (short and urgent recordings), then arrival order. */
-interface Waiter {
-  priority: number;
-  seq: number;
-  go: () => void;
-}
-const { recognizers, slots } = state;
+const { recognizers, limit } = state;
 
 async function createRecognizer(dir: string, numThreads: number): Promise<OfflineRecognizer> {
   if (!(await hasModel(dir))) {
@@ -122,65 +118,6 @@ function defaultThreads(): number {
 
 function defaultConcurrency(): number {
   return Math.max(1, Math.min(3, os.availableParallelism()));
-}
-
-const before = (a: Waiter, b: Waiter) => a.priority > b.priority || (a.priority === b.priority && a.seq < b.seq);
-
-/** Hands free slots to the first waiters; a waiter is counted as active before it wakes. */
-function pump(): void {
-  while (slots.active < slots.size && slots.waiting.length > 0) {
-    let best = 0;
-    for (let i = 1; i < slots.waiting.length; i++) if (before(slots.waiting[i]!, slots.waiting[best]!)) best = i;
-    slots.active++;
-    slots.waiting.splice(best, 1)[0]!.go();
-  }
-}
-
-async function acquire(priority: number, signal?: AbortSignal): Promise<void> {
-  signal?.throwIfAborted();
-  if (slots.active < slots.size && slots.waiting.length === 0) {
-    slots.active++;
-    return;
-  }
-  await new Promise<void>((resolve, reject) => {
-    const me: Waiter = { priority, seq: slots.seq++, go: () => (signal?.removeEventListener("abort", onAbort), resolve()) };
-    const onAbort = () => {
-      const i = slots.waiting.indexOf(me);
-      if (i >= 0) slots.waiting.splice(i, 1);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-    slots.waiting.push(me);
-    pump();
-  });
-}
-
-function release(): void {
-  slots.active--;
-  pump();
-}
-
-/**
- * Runs `task` holding a decode slot. Between windows the task calls `yieldSlot`:
- * when a more urgent recording is waiting (a 30 s clip behind a 40-minute one)
- * the slot goes to it and this task queues again, so the short one does not
- * wait for a whole 10-minute part to finish.
- */
-async function inSlot<T>(task: (yieldSlot: () => Promise<void>) => Promise<T>, priority = 0, signal?: AbortSignal): Promise<T> {
-  await acquire(priority, signal);
-  let held = true;
-  const yieldSlot = async () => {
-    if (!slots.waiting.some((w) => w.priority > priority)) return;
-    held = false;
-    release();
-    await acquire(priority, signal);
-    held = true;
-  };
-  try {
-    return await task(yieldSlot);
-  } finally {
-    if (held) release();
-  }
 }
 
 export function normalizeText(text: string): string {
@@ -250,8 +187,7 @@ export async function transcribeWindow(
 export function createLocalTranscriber(options: LocalTranscriberOptions = {}): Transcriber {
   const numThreads = options.numThreads ?? defaultThreads();
   if (options.concurrency !== undefined) {
-    slots.size = Math.max(1, Math.floor(options.concurrency));
-    pump();
+    limit.concurrency = Math.max(1, Math.floor(options.concurrency));
   }
   const dir = () => options.modelDir ?? defaultModelDir();
 
@@ -264,7 +200,7 @@ export function createLocalTranscriber(options: LocalTranscriberOptions = {}): T
       const recognizer = await recognizerFor(dir(), numThreads);
       // A whole file holds the slot, so queued calls keep no PCM in memory and finish in
       // order instead of all crawling along together.
-      return inSlot(async (yieldSlot) => {
+      return runLimited(limit, async () => {
         const pcm = await decodePcm(input.filePath, { signal: input.signal });
         const speech = await detectSpeechInPcm(pcm, { dir: options.vadDir ?? defaultVadDir(), signal: input.signal }).catch(
           (err: unknown) => {
@@ -277,7 +213,6 @@ export function createLocalTranscriber(options: LocalTranscriberOptions = {}): T
         const untranscribed: AudioSpan[] = [];
         const windows = planSpeechWindows(speech, pcm.length, { sampleRate: PCM_SAMPLE_RATE });
         for (const [i, w] of windows.entries()) {
-          await yieldSlot();
           const got = await transcribeWindow(pcm, w, decode);
           segments.push(...got.segments);
           untranscribed.push(...got.untranscribed);
@@ -292,7 +227,7 @@ export function createLocalTranscriber(options: LocalTranscriberOptions = {}): T
           ...(untranscribed.length ? { untranscribed } : {}),
           speech,
         };
-      }, input.priority ?? 0, input.signal);
+      }, input.signal);
     },
   };
 }

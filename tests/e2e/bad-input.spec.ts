@@ -8,20 +8,24 @@ test("a text file renamed .mp3 fails at once with a clear reason, without retrie
   await expect(page.getByTestId("error")).toContainText(/not audio/i);
   const s = await getSession(page.request, id);
   expect(s.timeline!.every((t) => t.attempt <= 1)).toBe(true);
-  // The upload is kept: the person may retry (it will fail the same way, honestly).
-  await expect(page.getByRole("button", { name: "Retry" })).toBeVisible();
+  // Retrying would fail the same way: the page says what to do instead, and offers no Retry.
+  await expect(page.getByTestId("advice")).toContainText("Export it as MP3 or M4A");
+  await expect(page.getByRole("button", { name: "Retry" })).toHaveCount(0);
+  expect((await page.request.post(`/api/sessions/${id}/retry`)).status()).toBe(409);
+  await page.getByRole("link", { name: "Upload another file" }).click();
+  await expect(page).toHaveURL(/\/$/);
 });
 
-test("an empty file and an image are refused on the upload page with a message", async ({ page }) => {
+test("an empty file and an image are refused on the upload page, with the reason, before anything is sent", async ({ page }) => {
   await page.goto("/");
-  await page.getByTestId("file-input").setInputFiles(fixture("empty.mp3"));
-  await page.getByRole("button", { name: "Upload and transcribe" }).click();
-  await expect(page.getByTestId("upload-error")).toContainText("The file is empty.");
-
-  await page.getByTestId("file-input").setInputFiles(fixture("image.png"));
-  await page.getByRole("button", { name: "Upload and transcribe" }).click();
-  await expect(page.getByTestId("upload-error")).toContainText(/does not look like an audio or video recording/);
-  await expect(page).toHaveURL(/\/$/);
+  await page.getByTestId("file-input").setInputFiles([fixture("empty.mp3"), fixture("image.png")]);
+  const rows = page.getByTestId("upload-row");
+  await expect(rows).toHaveCount(2);
+  await expect(rows.nth(0)).toHaveAttribute("data-state", "refused");
+  await expect(rows.nth(0).getByTestId("upload-error")).toHaveText("The file is empty.");
+  await expect(rows.nth(1).getByTestId("upload-error")).toHaveText(/Not an audio or video file/);
+  await expect(page.getByRole("button", { name: /Upload and transcribe/ })).toBeDisabled();
+  expect(((await (await page.request.get("/api/sessions")).json()) as { sessions: unknown[] }).sessions).toEqual([]);
 });
 
 test("a truncated mp3 ends as failed or completed with a reason, never stuck", async ({ request }) => {

@@ -27,6 +27,11 @@ test("a second browser cannot see or touch the first one's session", async ({ pa
     const bulk = await stranger.request.delete("/api/sessions", { data: { ids: [id] } });
     expect(bulk.status()).toBe(200);
     expect(await bulk.json()).toEqual({ deleted: [], notFound: [id] });
+    // Writes from another site are refused before they reach a handler, whoever owns the session.
+    const evil = { origin: "http://evil.example" };
+    expect((await page.request.patch(`/api/sessions/${id}`, { data: { title: "x" }, headers: evil })).status()).toBe(403);
+    expect((await page.request.delete("/api/sessions", { data: { ids: [id] }, headers: evil })).status()).toBe(403);
+    expect((await page.request.post("/api/uploads/tus", { headers: { ...evil, "tus-resumable": "1.0.0", "upload-length": "1" } })).status()).toBe(403);
     const searched = await stranger.request.get("/api/sessions?q=librivox");
     expect(((await searched.json()) as { sessions: unknown[] }).sessions).toEqual([]);
 

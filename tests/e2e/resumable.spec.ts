@@ -85,3 +85,39 @@ test("a tus upload cut off half-way resumes from the server's offset and the ses
   });
   expect(again.status()).toBe(409);
 });
+
+test("a page reloaded in the middle of an upload offers to resume it, and continues from the server's offset", async ({ page, context }) => {
+  const file = fixture("long-3min.mp3");
+  const size = fs.statSync(file).size;
+  // A slow uplink, so the upload is still running when the page goes away.
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("Network.enable");
+  await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 20, downloadThroughput: -1, uploadThroughput: 150 * 1024 });
+
+  await page.goto("/");
+  await page.getByTestId("file-input").setInputFiles(file);
+  await page.getByRole("button", { name: "Upload and transcribe" }).click();
+  const row = page.getByTestId("upload-row");
+  await expect(row).toHaveAttribute("data-state", "uploading");
+  await expect.poll(async () => Number(((await row.getByTestId("upload-progress").textContent()) ?? "").match(/(\d+)%/)?.[1] ?? 0)).toBeGreaterThan(15);
+
+  await page.reload();
+  const banner = page.getByTestId("interrupted");
+  await expect(banner).toContainText("long-3min.mp3");
+  await expect(banner).toContainText("Choose the same file again");
+  await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+
+  // Only one session exists, still waiting for the rest of its audio.
+  const list = (await (await page.request.get("/api/sessions")).json()) as { sessions: { id: string; status: string }[] };
+  expect(list.sessions.map((s) => s.status)).toEqual(["awaiting_upload"]);
+  const id = list.sessions[0]!.id;
+
+  await page.getByTestId("file-input").setInputFiles(file);
+  await page.getByRole("button", { name: "Upload and transcribe" }).click();
+  await page.waitForURL(`**/sessions/${id}`, { timeout: 60_000 });
+  const done = await waitForStatus(page.request, id, ["completed", "failed"], 150_000);
+  expect(done.status).toBe("completed");
+  expect(done.durationSec).toBeGreaterThan(170);
+  expect(((await (await page.request.get("/api/sessions")).json()) as { sessions: unknown[] }).sessions).toHaveLength(1);
+  expect(size).toBeGreaterThan(500_000);
+});

@@ -41,12 +41,14 @@ test("a person uploads human speech, watches the stages advance, and reads the t
 
   // The activity log shows every stage, in order.
   await page.getByText(/Activity log/).click();
-  const log = (await page.getByTestId("activity-log").textContent()) ?? "";
-  const order = ["processing/preparing", "processing/transcribing", "processing/analyzing", "processing/finalizing", "completed/finalizing"].map((s) =>
-    log.indexOf(s),
-  );
+  const log = page.getByTestId("activity-log");
+  const entries = await log.locator("li").evaluateAll((els) => els.map((e) => e.getAttribute("data-entry")));
+  const order = ["preparing", "transcribing", "analyzing", "finalizing", "completed"].map((s) => entries.indexOf(s));
   expect(order.every((i) => i >= 0)).toBe(true);
   expect([...order].sort((a, b) => a - b)).toEqual(order);
+  // In words a person uses, not the internal states.
+  await expect(log).toContainText("Preparing audio");
+  await expect(log).not.toContainText("processing/");
 
   // Clicking a timestamp plays the recording from there.
   const second = page.getByTestId("segment").nth(1);

@@ -163,6 +163,17 @@ describe("client uploads to Vercel Blob through the token route", () => {
     expect((await confirmBlobUpload(deps, s.id, A)).row).toMatchObject({ status: "queued", generation: 1 });
   });
 
+  it("a multipart part that fails with 503 is sent again, and the upload completes", async () => {
+    const bytes = randomBytes(9 * MB);
+    const s = await newSession(A, bytes.length, "flaky.webm");
+    fake.failNext("mpu-upload", 1);
+    const result = await browserUpload(s, bytes, { owner: A, multipart: true, contentType: "video/webm" });
+    expect(sha(fake.blobs.get(result.pathname)!.body)).toBe(sha(bytes));
+    const parts = puts().filter((r) => r.op === "mpu-upload");
+    expect(parts.map((r) => r.status).sort()).toEqual([200, 200, 503]);
+    expect((await confirmBlobUpload(deps, s.id, A)).row).toMatchObject({ status: "queued", generation: 1 });
+  });
+
   it("another owner gets 404 and nothing is written", async () => {
     const s = await newSession(A, 1000);
     await expect(browserUpload(s, randomBytes(1000), { owner: B })).rejects.toThrow(/client token/);

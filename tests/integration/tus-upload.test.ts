@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type DatabaseHandle } from "@/db/client";
 import type { SessionRow } from "@/db/schema";
 import { createSession, requireOwned, type SessionDeps } from "@/lib/sessions/service";
-import { createTusServer } from "@/lib/sessions/tus-upload";
+import { createTusServer, removePartialUploads } from "@/lib/sessions/tus-upload";
 import { LocalDiskStore } from "@/lib/storage/local";
 import { sleep, waitFor } from "../support/pipeline-harness";
 
@@ -182,5 +182,15 @@ describe("tus uploads", () => {
     expect((await createUpload(s.id, bytes.length)).status).toBe(409);
     expect((await patch(second, 0, bytes)).status).toBe(409);
     expect(acknowledged.filter((r) => r.id === s.id)).toHaveLength(1);
+  });
+
+  it("leave nothing behind when their session is deleted half-way", async () => {
+    const s = await newSession(OWNER, 1000);
+    const url = new URL((await createUpload(s.id, 1000)).headers.get("location")!, base).toString();
+    expect((await patch(url, 0, Buffer.alloc(400, 1))).status).toBe(204);
+    expect(await offsetOf(url)).toBe(400);
+    await removePartialUploads(path.join(tmp, "tus"), s.id);
+    expect((await fsp.readdir(path.join(tmp, "tus"))).filter((f) => f.startsWith(s.id))).toEqual([]);
+    expect((await fetch(url, { method: "HEAD", headers: tusHeaders(OWNER) })).status).toBe(404);
   });
 });

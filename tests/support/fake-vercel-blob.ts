@@ -69,6 +69,8 @@ export interface FakeVercelBlob {
   blobs: Map<string, FakeBlob>;
   requests: RecordedRequest[];
   callbacks: RecordedCallback[];
+  /** The next `times` requests of this op (e.g. "mpu-upload") fail with 503, as the service does under load. */
+  failNext(op: string, times?: number): void;
   /** Multipart uploads created and neither completed nor discarded. */
   openMultipartUploads(): number;
   blobUrl(pathname: string, access?: "public" | "private"): string;
@@ -118,6 +120,12 @@ export async function startFakeVercelBlob(opts: { storeId?: string; routeBlobHos
   const token = `vercel_blob_rw_${storeId}_${randomBytes(18).toString("base64url").replace(/[_-]/g, "x")}`;
   const blobs = new Map<string, FakeBlob>();
   const requests: RecordedRequest[] = [];
+  const faults = new Map<string, number>();
+  const takeFault = (op: string) => {
+    const n = faults.get(op) ?? 0;
+    if (n > 0) faults.set(op, n - 1);
+    return n > 0;
+  };
   const callbacks: RecordedCallback[] = [];
   const mpus = new Map<string, { pathname: string; key: string; contentType: string; access: "public" | "private"; client?: ClientTokenPayload; allowOverwrite: boolean; cacheControlMaxAge: number; parts: Map<number, { etag: string; body: Buffer }> }>();
 
@@ -306,6 +314,7 @@ export async function startFakeVercelBlob(opts: { storeId?: string; routeBlobHos
     if (req.method === "POST" && sub === "/mpu" && pathname) {
       const action = req.headers["x-mpu-action"];
       rec.op = `mpu-${String(action)}`;
+      if (takeFault(rec.op)) throw new ApiError(503, "service_unavailable", "Injected fault: the service is unavailable");
       if (action === "create") {
         const o = writeOptions(req, client);
         const contentType = contentTypeOf(pathname, req.headers["x-content-type"] as string | undefined);
@@ -433,6 +442,7 @@ export async function startFakeVercelBlob(opts: { storeId?: string; routeBlobHos
     requests,
     callbacks,
     openMultipartUploads: () => mpus.size,
+    failNext: (op, times = 1) => void faults.set(op, (faults.get(op) ?? 0) + times),
     blobUrl,
     async deliver(cb) {
       const res = await fetch(cb.url, { method: "POST", headers: { "content-type": "application/json", "x-vercel-signature": cb.signature }, body: cb.body });

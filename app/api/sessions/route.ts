@@ -6,6 +6,8 @@ import { bulkDeleteBody, listLibrary, deleteSessions } from "@/lib/sessions/libr
 import { createSession, createSessionBody } from "@/lib/sessions/service";
 import { uploadInstructions } from "@/lib/sessions/upload-instructions";
 import { notifyCancelled } from "@/lib/sessions/notify";
+import { tusDirectory } from "@/lib/sessions/tus-dir";
+import { removePartialUploads } from "@/lib/sessions/tus-upload";
 
 export const dynamic = "force-dynamic";
 
@@ -33,6 +35,6 @@ export const DELETE = handle(async (req: Request) => {
   const { ids } = await readJson(req, bulkDeleteBody);
   const { deleted, notFound, stopped } = await deleteSessions(await sessionDeps(), ids, owner);
   // Runs still working on a deleted session are stopped; their writes are already fenced off.
-  await Promise.all(stopped.map((id) => notifyCancelled(id)));
+  await Promise.all([...stopped.map((id) => notifyCancelled(id)), ...deleted.map((id) => removePartialUploads(tusDirectory(), id))]);
   return NextResponse.json({ deleted, notFound });
 });

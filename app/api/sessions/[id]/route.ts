@@ -3,6 +3,8 @@ import { currentOwner, handle, readJson, sessionIdFrom } from "@/lib/http";
 import { patchSessionBody, updateSession } from "@/lib/sessions/library";
 import { sessionDeps } from "@/lib/sessions/deps";
 import { notifyCancelled } from "@/lib/sessions/notify";
+import { tusDirectory } from "@/lib/sessions/tus-dir";
+import { removePartialUploads } from "@/lib/sessions/tus-upload";
 import { deleteSession, sessionDetail } from "@/lib/sessions/service";
 
 export const dynamic = "force-dynamic";
@@ -20,6 +22,7 @@ export const DELETE = handle(async (_req: Request, { params }: Ctx) => {
   const { wasActive } = await deleteSession(await sessionDeps(), id, await currentOwner());
   // Stop a run that may still be working on it; its writes are already fenced off.
   if (wasActive) await notifyCancelled(id);
+  await removePartialUploads(tusDirectory(), id);
   return new Response(null, { status: 204 });
 });
 

@@ -1,9 +1,9 @@
-import path from "node:path";
 import type { Server } from "@tus/server";
 import { config } from "@/lib/config";
 import { currentOwner, errorResponse, handle } from "@/lib/http";
 import { sessionDeps } from "@/lib/sessions/deps";
 import { startProcessing } from "@/lib/sessions/start";
+import { tusDirectory } from "@/lib/sessions/tus-dir";
 import { createTusServer } from "@/lib/sessions/tus-upload";
 
 export const dynamic = "force-dynamic";
@@ -15,7 +15,7 @@ let server: Server | undefined;
 function tus(): Server {
   server ??= createTusServer({
     deps: sessionDeps,
-    directory: path.join(config().dataDir, "tus"),
+    directory: tusDirectory(),
     ownerOf: () => currentOwner(),
     acknowledge: async (res) => startProcessing(await sessionDeps(), res),
   });
