@@ -3,6 +3,7 @@
  *   1. builds the app into .next-bench (skipped with --skip-build when a build exists),
  *   2. upload acknowledgement latency (bench/upload-ack.bench.ts),
  *   3. the long recording end to end, chunks in parallel vs one after another (bench/transcribe.bench.ts),
+ *   3b. priority by duration: a 30 s recording while a 40-minute one transcribes, vs idle (bench/fairness.bench.ts),
  *   4. the local model: load, RTF, WER (bench/local-model.bench.ts),
  *   5. the engine's overhead and throughput (bench/engine.bench.ts, run as its own process),
  *   6. the traced size of each route's serverless function, from the build (scripts/trace-sizes.ts).
@@ -13,6 +14,7 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { printFairness, runFairness } from "./fairness.bench";
 import { printLocalModel, runLocalModel } from "./local-model.bench";
 import { formatTraceSizes, traceSizes } from "../scripts/trace-sizes";
 import { buildApp, DIST_DIR, hasBuild } from "./support/server";
@@ -41,6 +43,7 @@ runMain(async () => {
   if (!hasFlag("skip-build") || !hasBuild()) build = await buildApp();
   const upload = await runUploadAck({ quick });
   const transcribe = await runTranscribe({ quick });
+  const fairness = await runFairness({ quick });
   const model = await runLocalModel();
   log("engine bench (bench/engine.bench.ts)");
   const engine = await runEngineBench();
@@ -55,6 +58,7 @@ runMain(async () => {
     totalSeconds: round(totalSeconds, 0),
     uploadAck: upload,
     transcription: transcribe,
+    fairness,
     localModel: model,
     engine: engine.results,
     traceSizes: traces.map((t) => ({ route: t.route, bytes: t.bytes, files: t.files, largest: t.packages.slice(0, 5) })),
@@ -62,6 +66,7 @@ runMain(async () => {
   console.log("\n── details ──");
   printUploadAck(upload);
   printTranscribe(transcribe);
+  printFairness(fairness);
   printLocalModel(model);
   console.log(engine.printed);
 
@@ -76,6 +81,7 @@ runMain(async () => {
     `${`${transcribe.recording.label} transcription`.padEnd(28)} wall ${par!.wallSeconds} s (parallel ${par!.parallelism}) vs ${seq!.wallSeconds} s (sequential)  ` +
       `ratio ${transcribe.ratio}×   peak RSS ${Math.max(par!.memory.peakTreeMb, seq!.memory.peakTreeMb)} MB`,
     `${"".padEnd(28)} stages (parallel): ${par!.stages.filter((s) => s.seconds >= 0.05).map((s) => `${s.stage} ${s.seconds} s`).join(", ")}`,
+    `${`${fairness.short.label} clip, busy vs idle`.padEnd(28)} while ${fairness.long.label} transcribes ${fairness.busySeconds} s vs idle ${fairness.idleSeconds} s   ratio ${fairness.ratio}× (target ≤ 3×)`,
     `${"local model".padEnd(28)} load ${model.loadMs} ms   RTF ${model.rtf}   WER librivox ${model.files[0]!.wer}%   WER espeak ${model.files[1]!.wer}%`,
     `${"engine".padEnd(28)} overhead/step median ${engine.results.overheadPerStepMs.median} ms (p90 ${engine.results.overheadPerStepMs.p90})   ` +
       `throughput ${engine.results.throughput.runsPerSecond} runs/s (3-step runs, limit ${engine.results.throughput.concurrencyLimit})`,

@@ -182,3 +182,106 @@ export function rowsOf<T>(result: unknown): T[] {
   if (Array.isArray(result)) return result as T[];
   return ((result as { rows?: T[] }).rows ?? []) as T[];
 }
+
+/** Chunk rows left by sessions that ended before `before` (finalize removes them on completion; failures keep them for a retry). */
+export async function chunkLeftovers(db: Database, before: Date, limit = 200): Promise<string[]> {
+  const res = await db.execute(sql`
+    select distinct c.session_id as id from chunks c join sessions s on s.id = c.session_id
+    where s.status in ('completed', 'failed', 'cancelled') and coalesce(s.finished_at, s.updated_at) < ${before.toISOString()}
+    limit ${limit}`);
+  return rowsOf<{ id: string }>(res).map((r) => r.id);
+}
+
+/** Cancels the session if the cancelled run was still the one holding it. */
+export async function cancelGeneration(db: Database, id: string, generation: number, message: string): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(sessions)
+      .set({ status: "cancelled", finishedAt: sql`now()`, updatedAt: sql`now()` })
+      .where(and(eq(sessions.id, id), eq(sessions.generation, generation), inArray(sessions.status, ["queued", "processing"])))
+      .returning({ stage: sessions.stage, progress: sessions.progress, attempt: sessions.attempt });
+    if (!row) return false;
+    await tx.insert(stageLog).values({ sessionId: id, status: "cancelled", ...row, message });
+    return true;
+  });
+}
+
+export async function logEntry(db: Database, id: string, message: string): Promise<void> {
+  const [row] = await db.select({ status: sessions.status, stage: sessions.stage, progress: sessions.progress }).from(sessions).where(eq(sessions.id, id));
+  if (row) await db.insert(stageLog).values({ sessionId: id, ...row, message });
+}
+
+// ── the operations page ─────────────────────────────────────────────────────
+
+/** Sessions for operators: filter by status, search title / file name / id. */
+export async function operatorSessions(db: Database, opts: { status?: string; search?: string; limit?: number }) {
+  const conds = [];
+  if (opts.status) conds.push(eq(sessions.status, opts.status as never));
+  if (opts.search) {
+    const like = `%${opts.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    conds.push(sql`(${sessions.title} ilike ${like} or ${sessions.fileName} ilike ${like} or ${sessions.id}::text like ${like})`);
+  }
+  return db
+    .select()
+    .from(sessions)
+    .where(conds.length ? and(...conds) : undefined)
+    .orderBy(desc(sessions.createdAt))
+    .limit(opts.limit ?? 200);
+}
+
+/** Per session: seconds waiting in the queue and seconds processing, from the stage log of its current run. */
+export async function runTimes(db: Database, ids: string[]): Promise<Map<string, { queueSec: number | null; processingSec: number | null }>> {
+  if (!ids.length) return new Map();
+  const res = await db.execute(sql`
+    with last_queued as (
+      select session_id, max(id) as qid from stage_log where status = 'queued' and ${inArray(stageLog.sessionId, ids)} group by session_id),
+    l as (
+      select s.session_id, s.status, s.at, s.id from stage_log s join last_queued q on q.session_id = s.session_id and s.id >= q.qid)
+    select session_id,
+      extract(epoch from (min(at) filter (where status = 'processing')) - min(at))::float8 as queue_sec,
+      extract(epoch from coalesce(max(at) filter (where status in ('completed','failed','cancelled')), now()) - min(at) filter (where status = 'processing'))::float8 as processing_sec
+    from l group by session_id`);
+  return new Map(
+    rowsOf<{ session_id: string; queue_sec: number | null; processing_sec: number | null }>(res).map((r) => [
+      r.session_id,
+      { queueSec: r.queue_sec === null ? null : Number(r.queue_sec), processingSec: r.processing_sec === null ? null : Number(r.processing_sec) },
+    ]),
+  );
+}
+
+/** Runs ended per hour over the last `hours`, by outcome. */
+export async function endingsPerHour(db: Database, hours = 24) {
+  const res = await db.execute(sql`
+    select date_trunc('hour', at) as hour, status, count(*)::int as n from stage_log
+    where status in ('completed','failed','cancelled') and at > now() - make_interval(hours => ${hours})
+    group by 1, 2 order by 1`);
+  return rowsOf<{ hour: Date | string; status: string; n: number }>(res).map((r) => ({ hour: new Date(r.hour).toISOString(), status: r.status, n: Number(r.n) }));
+}
+
+/** p50 / p95 seconds per stage over the last `days`. */
+export async function stagePercentiles(db: Database, days = 7) {
+  const res = await db.execute(sql`
+    with l as (
+      select session_id, stage, status, at, lead(at) over (partition by session_id order by id) as next_at from stage_log
+      where at > now() - make_interval(days => ${days})),
+    d as (
+      select stage, extract(epoch from sum(next_at - at))::float8 as s from l
+      where status = 'processing' and stage is not null and next_at is not null group by session_id, stage)
+    select stage, percentile_cont(0.5) within group (order by s)::float8 as p50, percentile_cont(0.95) within group (order by s)::float8 as p95, count(*)::int as n
+    from d group by stage`);
+  return rowsOf<{ stage: string; p50: number; p95: number; n: number }>(res).map((r) => ({ stage: r.stage, p50: Number(r.p50), p95: Number(r.p95), n: Number(r.n) }));
+}
+
+/** Sessions waiting in the queue at the end of each of the last `hours` hours (and now). */
+export async function queueDepthPerHour(db: Database, hours = 24) {
+  const res = await db.execute(sql`
+    with w as (
+      select at as queued_at, next_at as started_at from (
+        select status, at, lead(at) over w2 as next_at, lead(status) over w2 as next_status
+        from stage_log window w2 as (partition by session_id order by id)) x
+      where status = 'queued'),
+    t as (select generate_series(date_trunc('hour', now()) - make_interval(hours => ${hours - 1}), date_trunc('hour', now()), interval '1 hour') + interval '1 hour' as at)
+    select least(t.at, now()) as at, (select count(*)::int from w where w.queued_at <= least(t.at, now()) and (w.started_at is null or w.started_at > least(t.at, now()))) as depth
+    from t order by 1`);
+  return rowsOf<{ at: Date | string; depth: number }>(res).map((r) => ({ at: new Date(r.at).toISOString(), depth: Number(r.depth) }));
+}

@@ -1,7 +1,14 @@
 import { eventType } from "inngest";
 import { z } from "zod";
 
-export const sessionUploadedData = z.object({ sessionId: z.uuid(), generation: z.number().int().positive() });
+export const sessionUploadedData = z.object({
+  sessionId: z.uuid(),
+  generation: z.number().int().positive(),
+  /** Keys the per-owner concurrency limit. */
+  ownerId: z.string().optional(),
+  /** Seconds the run may jump ahead in the queue (priority.run): short and urgent recordings first. */
+  priority: z.number().int().min(-43_200).max(43_200).optional(),
+});
 
 /** A session's audio is stored; `generation` tells runs of the same session apart (first run, each retry). */
 export const sessionUploaded = eventType("session/uploaded", { schema: sessionUploadedData });

@@ -39,7 +39,14 @@ export const processSession = inngest.createFunction(
     name: "Process a recording",
     triggers: [sessionUploaded],
     retries: Math.min(20, config().PROCESSING_RETRIES) as Retries,
-    concurrency: { limit: config().PROCESSING_CONCURRENCY },
+    // Two limits (Inngest's maximum): all recordings together, and each owner's, so one person's
+    // 30 uploads cannot take every slot. Both count executing steps.
+    concurrency: [
+      { limit: config().PROCESSING_CONCURRENCY },
+      { key: "event.data.ownerId", limit: Math.min(config().PROCESSING_CONCURRENCY, config().PROCESSING_CONCURRENCY_PER_OWNER) },
+    ],
+    // Short recordings first, urgent ones before all (seconds ahead in the queue; see lib/sessions/priority.ts).
+    priority: { run: "event.data.priority" },
     cancelOn: [{ event: sessionCancelled, match: "data.sessionId" }],
     onFailure: async ({ event, error, logger, step }) => {
       // The failed run's own trigger, carried inside inngest/function.failed: validated like any payload.
@@ -60,8 +67,8 @@ export const processSession = inngest.createFunction(
       }
     },
   },
-  async ({ event, step, attempt }) => {
-    const ctx = { sessionId: event.data.sessionId, generation: event.data.generation, attempt: attempt + 1 };
+  async ({ event, step, attempt, runId }) => {
+    const ctx = { sessionId: event.data.sessionId, generation: event.data.generation, attempt: attempt + 1, runId };
     const deps = await pipelineDeps();
 
     const prepared = await step.run("prepare", () => attemptStep(ctx, "Preparing", () => steps.prepare(deps, ctx)));

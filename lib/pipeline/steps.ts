@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import type { Database } from "@/db/client";
 import * as q from "@/db/queries";
+import { setRunId } from "@/db/operations";
 import { chunkSecondsFor, encodeChunk, planChunks } from "@/lib/audio/chunks";
 import { probe } from "@/lib/audio/probe";
 import { describeShortfall, findPauses, honestDuration } from "@/lib/audio/pauses";
@@ -15,6 +16,7 @@ import { blobKeys, type BlobStore } from "@/lib/storage/types";
 import type { Transcriber } from "@/lib/transcription/types";
 import { mapLimited } from "@/lib/concurrency";
 import { PermanentError } from "@/lib/errors";
+import { runPriority } from "@/lib/sessions/priority";
 import { formatDuration } from "@/lib/time";
 import { claimedSession, updateRun, watchClaim } from "./fence";
 import { BANDS, preparingProgress, transcribingProgress } from "./progress";
@@ -39,6 +41,8 @@ export interface RunContext {
   generation: number;
   /** 1-based attempt of the step being run. */
   attempt: number;
+  /** The engine's id of this run, kept on the session for a link to it. */
+  runId?: string;
 }
 
 export type Inactive = { active: false };
@@ -54,6 +58,7 @@ export type PrepareResult = Inactive | { active: true; durationSec: number; chun
 export async function prepare(deps: PipelineDeps, ctx: RunContext): Promise<PrepareResult> {
   const row = await claimedSession(deps.db, ctx);
   if (!row) return { active: false };
+  if (ctx.runId && row.runId !== ctx.runId) await setRunId(deps.db, ctx.sessionId, ctx.generation, ctx.runId);
   const transcriber = await deps.transcriber();
   await updateRun(deps.db, ctx, {
     status: "processing",
@@ -83,8 +88,9 @@ export async function prepare(deps: PipelineDeps, ctx: RunContext): Promise<Prep
 
   if (!row.audioKey) throw new PermanentError("The audio of this session is no longer stored.");
   const audio = await deps.store.toLocalFile(row.audioKey);
-  // Under the app's own work folder, so a restart after a crash can remove it (lib/audio/leftovers.ts).
-  const work = await makeWorkDir();
+  // Under the app's own work folder, so a restart after a crash can remove it (lib/audio/leftovers.ts),
+  // and named after the session, so the sweep removes it when a lost run left it behind without a restart.
+  const work = await makeWorkDir(`murmur-prepare-${ctx.sessionId}-`);
   // Cutting hours of audio takes a while: a cancel stops it instead of letting it run to the end.
   const claim = watchClaim(deps.db, ctx);
   const { signal } = claim;
@@ -197,6 +203,7 @@ export async function transcribeChunk(deps: PipelineDeps, ctx: RunContext, index
         durationSec: chunk.endSec - chunk.startSec,
         language: row.language ?? undefined,
         signal: claim.signal,
+        priority: runPriority(row),
         onProgress: progressReporter(deps, ctx, index, toProgress),
       });
     } catch (err) {

@@ -1,3 +1,4 @@
+import type { SessionRow } from "@/db/schema";
 import { handleUpload, type HandleUploadBody } from "@vercel/blob/client";
 import * as q from "@/db/queries";
 import { HttpError } from "@/lib/http";
@@ -18,7 +19,7 @@ export async function blobUploadToken(
   req: Request,
   body: HandleUploadBody,
   ownerId: string | null,
-  onQueued: (sessionId: string, generation: number) => Promise<void>,
+  onQueued: (row: SessionRow) => Promise<void>,
 ) {
   return handleUpload({
     token,
@@ -49,7 +50,7 @@ export async function blobUploadToken(
         audioKey: blobKeys.audio(row.id, row.fileName),
         message: "Upload received (storage webhook)",
       });
-      if (res && isRunStatus(res.row.status)) await onQueued(sessionId, res.row.generation);
+      if (res && isRunStatus(res.row.status)) await onQueued(res.row);
     },
   });
 }

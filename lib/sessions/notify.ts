@@ -1,4 +1,6 @@
+import type { SessionRow } from "@/db/schema";
 import { inngest } from "@/inngest/client";
+import { runPriority, type RunOrderInput } from "./priority";
 import { sessionCancelled, sessionUploaded, uploadedEventId } from "@/inngest/events";
 
 /**
@@ -7,8 +9,15 @@ import { sessionCancelled, sessionUploaded, uploadedEventId } from "@/inngest/ev
  * double click, a client retry, the storage webhook) is deduplicated by the
  * server and starts no second run.
  */
-export async function notifyUploaded(sessionId: string, generation: number): Promise<void> {
-  await inngest.send(sessionUploaded.create({ sessionId, generation }, { id: uploadedEventId(sessionId, generation) }));
+export async function notifyUploaded(row: QueuedRow): Promise<void> {
+  await inngest.send(sessionUploaded.create(uploadedEventData(row), { id: uploadedEventId(row.id, row.generation) }));
+}
+
+export type QueuedRow = Pick<SessionRow, "id" | "generation" | "ownerId"> & RunOrderInput;
+
+/** The run's trigger: which session and run, whose (for the per-owner limit) and how soon (priority.run). */
+export function uploadedEventData(row: QueuedRow) {
+  return { sessionId: row.id, generation: row.generation, ownerId: row.ownerId, priority: runPriority(row) };
 }
 
 /**

@@ -92,6 +92,8 @@ export async function receiveUpload(
   if (row.status !== "awaiting_upload") {
     // Already received: answer as the first time so a client retry is harmless.
     if (row.status === "cancelled") throw new HttpError(409, "cancelled", "This session was cancelled.");
+    // Ended before any upload arrived: the sweep expired it (UPLOAD_EXPIRES_AFTER).
+    if (row.status === "failed" && row.generation === 0) throw new HttpError(409, "upload_expired", row.error ?? "This upload expired.");
     return { row, changed: false };
   }
   if (!body) throw new HttpError(400, "empty_file", "The request carried no audio.");
@@ -123,6 +125,8 @@ export async function confirmBlobUpload(
   const row = await requireOwned(deps, id, ownerId);
   if (row.status !== "awaiting_upload") {
     if (row.status === "cancelled") throw new HttpError(409, "cancelled", "This session was cancelled.");
+    // Ended before any upload arrived: the sweep expired it (UPLOAD_EXPIRES_AFTER).
+    if (row.status === "failed" && row.generation === 0) throw new HttpError(409, "upload_expired", row.error ?? "This upload expired.");
     return { row, changed: false };
   }
   const key = blobKeys.audio(id, row.fileName);

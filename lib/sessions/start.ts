@@ -14,7 +14,7 @@ export async function startProcessing(deps: SessionDeps, res: { row: SessionRow 
   const { row } = res;
   if (isRunStatus(row.status)) {
     try {
-      await notifyUploaded(row.id, row.generation);
+      await notifyUploaded(row);
     } catch (err) {
       await markStartFailed(deps, row, err);
       throw new HttpError(503, "engine_unavailable", "Your upload is saved, but processing could not be started. Press Retry in a moment.");

@@ -41,6 +41,8 @@ export interface TranscribeInput {
   /** Vocabulary / context hint (names, jargon). */
   prompt?: string;
   signal?: AbortSignal;
+  /** Higher goes first where the provider queues work itself (the local model's decode slots). */
+  priority?: number;
   /**
    * Called as the provider gets through the audio, with the seconds from the start of
    * the file it has finished (the local model: after each window). Never invented: a

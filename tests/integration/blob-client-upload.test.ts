@@ -53,8 +53,8 @@ function startTokenServer(): Promise<void> {
       const body = (await request.json().catch(() => null)) as HandleUploadBody | null;
       if (!body || typeof body !== "object" || !("type" in body)) throw new HttpError(400, "invalid_json", "Expected a Vercel Blob upload body.");
       const owner = (req.headers["x-test-owner"] as string | undefined) ?? null;
-      const result = await blobUploadToken(deps, m[1]!, fake.token, request, body, owner, async (id, gen) => {
-        queued.push([id, gen]);
+      const result = await blobUploadToken(deps, m[1]!, fake.token, request, body, owner, async (row) => {
+        queued.push([row.id, row.generation]);
       });
       reply(200, result);
     } catch (err) {

@@ -178,31 +178,37 @@ export async function startPipelineHarness(options: HarnessOptions = {}) {
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((r) => server.listen(appPort, "127.0.0.1", () => r()));
 
-  // ── the engine: a real child process ──
+  // ── the engine: a real child process (restartable, to test recovery) ──
   let engineLog = "";
-  const proc: ChildProcess = spawn(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      path.join(ROOT, "engine", "src", "main.ts"),
-      "--port",
-      String(enginePort),
-      "--app-url",
-      appUrl,
-      "--data-dir",
-      engineDir,
-      "--backoff-base-ms",
-      "200",
-      "--poll-interval-ms",
-      "1000",
-      ...(options.engineArgs ?? []),
-    ],
-    { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  proc.stdout!.on("data", (d: Buffer) => (engineLog += d.toString()));
-  proc.stderr!.on("data", (d: Buffer) => (engineLog += d.toString()));
-  const exited = new Promise<void>((r) => proc.once("exit", () => r()));
+  let proc!: ChildProcess;
+  let exited!: Promise<void>;
+  const spawnEngine = () => {
+    proc = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        path.join(ROOT, "engine", "src", "main.ts"),
+        "--port",
+        String(enginePort),
+        "--app-url",
+        appUrl,
+        "--data-dir",
+        engineDir,
+        "--backoff-base-ms",
+        "200",
+        "--poll-interval-ms",
+        "1000",
+        ...(options.engineArgs ?? []),
+      ],
+      { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    proc.stdout!.on("data", (d: Buffer) => (engineLog += d.toString()));
+    proc.stderr!.on("data", (d: Buffer) => (engineLog += d.toString()));
+    const p = proc;
+    exited = new Promise<void>((r) => p.once("exit", () => r()));
+  };
+  spawnEngine();
 
   async function engineApi<T = unknown>(p: string, init?: RequestInit): Promise<T> {
     const res = await fetch(engineUrl + p, init);
@@ -226,7 +232,7 @@ export async function startPipelineHarness(options: HarnessOptions = {}) {
     await fsp.rm(tmp, { recursive: true, force: true }).catch(() => {});
   };
 
-  try {
+  const engineReady = async () => {
     await waitFor(() => /listening on http/.test(engineLog) || proc.exitCode !== null, 30_000, "engine listening line");
     if (proc.exitCode !== null) throw new Error(`engine exited at start:\n${engineLog}`);
     lap("engine");
@@ -239,9 +245,34 @@ export async function startPipelineHarness(options: HarnessOptions = {}) {
       "the engine to sync murmur-process-session",
     );
     lap("synced");
+  };
+  try {
+    await engineReady();
   } catch (e) {
     await stop();
     throw e;
+  }
+
+  /**
+   * Kills the engine (SIGKILL: no goodbye), optionally deletes its data directory (every
+   * run and queued step is lost), and starts it again on the same port.
+   */
+  async function restartEngine(opts: { wipeData: boolean }) {
+    proc.kill("SIGKILL");
+    await exited;
+    if (opts.wipeData) await fsp.rm(engineDir, { recursive: true, force: true });
+    const from = engineLog.length;
+    spawnEngine();
+    // the listening line of the new process only
+    await waitFor(() => /listening on http/.test(engineLog.slice(from)) || proc.exitCode !== null, 30_000, "engine listening line");
+    await waitFor(
+      async () => {
+        const { functions } = await engineApi<{ functions: Array<{ id: string }> }>("/api/functions");
+        return functions.some((f) => f.id === "murmur-process-session");
+      },
+      30_000,
+      "the restarted engine to sync",
+    );
   }
 
   const q = app.queries;
@@ -261,7 +292,7 @@ export async function startPipelineHarness(options: HarnessOptions = {}) {
     });
     const created = await app.service.createSession(deps, OWNER, body);
     const { row } = await app.service.receiveUpload(deps, created.id, OWNER, fs.createReadStream(filePath));
-    await app.notify.notifyUploaded(row.id, row.generation);
+    await app.notify.notifyUploaded(row);
     return row;
   }
 
@@ -384,6 +415,7 @@ export async function startPipelineHarness(options: HarnessOptions = {}) {
     appUrl,
     engineLog: () => engineLog,
     engineApi,
+    restartEngine,
     createAndUpload,
     session,
     waitForStatus,
@@ -399,7 +431,7 @@ export async function startPipelineHarness(options: HarnessOptions = {}) {
     },
     retry: async (id: string) => {
       const { row } = await app.service.retrySession(deps, id, OWNER);
-      await app.notify.notifyUploaded(row.id, row.generation);
+      await app.notify.notifyUploaded(row);
       return row;
     },
     stop,
