@@ -54,8 +54,8 @@ export async function runOperatorAction(deps: SessionDeps, a: OperatorAction): P
 /**
  * Urgent goes first everywhere it still can: a session still waiting in the queue
  * is queued again as a new generation with the top priority (its old queued run
- * finds itself fenced off and ends at once); one already processing gets the
- * local model's decode slots first, and any later retry starts at the top.
+ * finds itself fenced off and ends at once); for one already processing it
+ * applies from its next retry or recovery on.
  */
 async function markUrgent(deps: SessionDeps, id: string): Promise<void> {
   await ops.setUrgent(deps.db, id, true);
