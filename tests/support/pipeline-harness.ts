@@ -155,8 +155,11 @@ export async function startPipelineHarness(options: HarnessOptions = {}) {
     if (v === undefined) delete process.env[k];
     else process.env[k] = v;
   }
+  // Forget a configuration read before the variables above were set (model set-up reads it
+  // for its default directories): functions read theirs when their module loads, e.g. the
+  // sweep's cron schedule, so this must come before loadApp() imports them.
+  (await import("@/lib/config")).resetConfigForTests();
   const app: App = await loadApp();
-  app.config.resetConfigForTests();
   const cfg = app.config.config();
   if (cfg.dataDir !== dataDir) throw new Error(`config did not pick up DATA_DIR (${cfg.dataDir})`);
 
