@@ -60,7 +60,8 @@ describe("bounded history under load", () => {
     console.log("history samples", JSON.stringify(samples));
     const first = samples[0]!;
     const last = samples[samples.length - 1]!;
-    expect(last.kept).toBeLessThanOrEqual(1_000 + batch);
+    // the bound plus what finishes between two sweeps (the sweep runs within a second of going over)
+    expect(last.kept).toBeLessThanOrEqual(1_000 + 2 * batch);
     expect(engine.store.events.size).toBeLessThanOrEqual(3_000 + 2 * batch);
     // without retention and compaction the journal would hold every run: well over 40 MB here
     expect(last.journalMb).toBeLessThan(Math.max(4, first.journalMb * 1.5));
