@@ -179,7 +179,7 @@ function Row({ r, checked, onToggle, onAction }: { r: OperatorRow; checked: bool
           {r.urgent && <span className="mr-1 rounded bg-red-100 px-1 text-xs text-red-700">urgent</span>}
           {r.title}
         </div>
-        <div className="font-mono text-xs text-stone-400">
+        <div className="font-mono text-xs text-stone-500">
           {r.id.slice(0, 8)} · run {r.generation}
           {r.runUrl && (
             <>
