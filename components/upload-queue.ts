@@ -63,6 +63,18 @@ export function refusalOf(file: File, maxBytes: number): string | null {
   return null;
 }
 
+/**
+ * Sessions are created one after another, bytes go two at a time: a visitor's first create
+ * also creates their identity (the cookie), and two first creates side by side would make
+ * two identities, leaving one upload owned by a cookie the browser no longer holds.
+ */
+let creating: Promise<unknown> = Promise.resolve();
+function oneCreateAtATime<T>(create: () => Promise<T>): Promise<T> {
+  const next = creating.then(create, create);
+  creating = next.catch(() => {});
+  return next;
+}
+
 async function offsetOf(url: string): Promise<number> {
   const res = await fetch(url, { method: "HEAD", headers: { "tus-resumable": "1.0.0" } });
   return res.ok ? Number(res.headers.get("upload-offset") ?? 0) : -1;
@@ -159,7 +171,7 @@ export function useUploadQueue(maxBytes: number) {
           upload = { method: "PUT", url: `/api/sessions/${sessionId}/audio`, headers: {}, maxBytes: file.size, resumable: { protocol: "tus", endpoint: "/api/uploads/tus" } };
           setInterrupted((list) => list.filter((x) => x.urlStorageKey !== resumable.urlStorageKey));
         } else {
-          const created = await fetchJson<{ id: string; upload: UploadInstructions }>("/api/sessions", {
+          const created = await oneCreateAtATime(() => fetchJson<{ id: string; upload: UploadInstructions }>("/api/sessions", {
             method: "POST",
             body: JSON.stringify({
               fileName: file.name,
@@ -169,7 +181,7 @@ export function useUploadQueue(maxBytes: number) {
               ...(settings.language ? { language: settings.language } : {}),
               deleteAfterAnalysis: settings.deleteAfterAnalysis,
             }),
-          });
+          }));
           sessionId = created.id;
           upload = created.upload;
         }
