@@ -94,7 +94,8 @@ export function OperationsDashboard() {
         )}
       </div>
 
-      <div className="overflow-x-auto rounded-2xl border border-stone-200 bg-white">
+      {/* Scrolls sideways on a phone: focusable so the keyboard can scroll it too. */}
+      <div tabIndex={0} role="region" aria-label="Sessions" className="overflow-x-auto rounded-2xl border border-stone-200 bg-white focus-visible:outline focus-visible:outline-2 focus-visible:outline-indigo-600">
         <table className="w-full text-left text-sm" data-testid="operations-table">
           <thead className="bg-stone-50 text-xs uppercase tracking-wide text-stone-500">
             <tr>
@@ -125,7 +126,7 @@ export function OperationsDashboard() {
 
       <section>
         <h2 className="mb-2 text-lg font-semibold">Alert and webhook deliveries</h2>
-        <div className="overflow-x-auto rounded-2xl border border-stone-200 bg-white">
+        <div tabIndex={0} role="region" aria-label="Deliveries" className="overflow-x-auto rounded-2xl border border-stone-200 bg-white focus-visible:outline focus-visible:outline-2 focus-visible:outline-indigo-600">
           <table className="w-full text-left text-xs" data-testid="delivery-log">
             <thead className="bg-stone-50 uppercase tracking-wide text-stone-500">
               <tr>
