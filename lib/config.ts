@@ -85,6 +85,13 @@ const schema = z
     CHUNK_SECONDS: positiveInt.optional(),
     /** How many chunks of one recording are transcribed at once (1 = one after another). */
     CHUNK_PARALLELISM: positiveInt.default(4),
+    /**
+     * "streamlined": one decoding pass finds the pauses and, for the local model, yields its
+     * parts as 16 kHz WAV (no encoding); Opus parts for remote providers. "sequential": the
+     * design before 2026-12 (every part encoded to Opus after the pause scan, for every
+     * provider), kept so `npm run bench` can measure both side by side.
+     */
+    PREPARE_MODE: z.enum(["streamlined", "sequential"]).default("streamlined"),
     PROCESSING_RETRIES: z.coerce.number().int().min(0).max(20).default(3),
     PROCESSING_CONCURRENCY: positiveInt.default(5),
 

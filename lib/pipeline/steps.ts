@@ -5,7 +5,7 @@ import path from "node:path";
 import type { Database } from "@/db/client";
 import * as q from "@/db/queries";
 import { setRunId } from "@/db/operations";
-import { chunkSecondsFor, encodeChunk, planChunks } from "@/lib/audio/chunks";
+import { chunkSecondsFor, encodeChunk, PART_CONTENT_TYPE, PART_EXTENSION, type PartFormat, planChunks, writeWavPart } from "@/lib/audio/chunks";
 import { probe } from "@/lib/audio/probe";
 import { describeShortfall, findPauses, honestDuration } from "@/lib/audio/pauses";
 import { silencesBetween } from "@/lib/audio/spans";
@@ -34,6 +34,13 @@ export interface PipelineDeps {
   analyzer: () => Promise<Analyzer>;
   /** CHUNK_SECONDS: overrides the provider's own chunk length. */
   chunkSeconds?: number;
+  /** PREPARE_MODE (lib/config.ts): "sequential" is the earlier design, kept for the benchmark. */
+  prepareMode?: "streamlined" | "sequential";
+}
+
+/** The format prepare stores a transcriber's parts in (PartFormat in lib/audio/chunks.ts). */
+export function partFormatFor(transcriber: Pick<Transcriber, "partFormat">, mode: PipelineDeps["prepareMode"]): PartFormat {
+  return mode === "sequential" ? "opus" : (transcriber.partFormat ?? "opus");
 }
 
 export interface RunContext {
@@ -70,8 +77,11 @@ export async function prepare(deps: PipelineDeps, ctx: RunContext): Promise<Prep
     message: "Preparing the audio",
   });
 
+  const format = partFormatFor(transcriber, deps.prepareMode);
   const existing = await q.listChunks(deps.db, ctx.sessionId);
-  if (existing.length && row.durationSec && (await allStored(deps.store, existing.map((c) => c.blobKey)))) {
+  // Parts in another format (the provider changed since) are cut again, so a remote provider is never sent WAV.
+  const sameFormat = existing.every((c) => c.blobKey === blobKeys.chunk(ctx.sessionId, c.index, PART_EXTENSION[format]));
+  if (existing.length && row.durationSec && sameFormat && (await allStored(deps.store, existing.map((c) => c.blobKey)))) {
     await updateRun(deps.db, ctx, {
       status: "processing",
       stage: "transcribing",
@@ -101,8 +111,11 @@ export async function prepare(deps: PipelineDeps, ctx: RunContext): Promise<Prep
     const info = await probe(audio.path);
     await report(preparingProgress("pauses", 0), "Finding pauses");
     let lastReport = 0;
+    // For WAV parts the pause scan also keeps what it decodes: the parts are then byte ranges of it.
+    const pcmPath = format === "wav" ? path.join(work, "decoded.pcm") : undefined;
     const found = await findPauses(audio.path, info.durationSec, {
       signal,
+      ...(pcmPath ? { pcmPath } : {}),
       onProgress: (sec) => {
         // ffmpeg says where it is every second; the bar moves at most once a second too.
         if (sec - lastReport < 1) return;
@@ -112,16 +125,20 @@ export async function prepare(deps: PipelineDeps, ctx: RunContext): Promise<Prep
     });
     const { durationSec, announcedSec } = honestDuration(info.durationSec, found.decodedSec);
     const { silences } = found;
-    const maxSeconds = chunkSecondsFor(transcriber, deps.chunkSeconds);
+    const maxSeconds = chunkSecondsFor(transcriber, deps.chunkSeconds, format);
     const plan = planChunks(durationSec, silences, { maxSeconds });
     let cut = 0;
     await report(preparingProgress("cutting", 0), `Cutting part 1 of ${plan.length}`);
-    // ffmpeg decodes and encodes on one core; cutting parts side by side uses the others.
-    const stored: q.NewChunk[] = await mapLimited(plan, Math.min(4, os.availableParallelism()), async (c) => {
-      const file = path.join(work, `${c.index}.ogg`);
-      await encodeChunk(audio.path, c, file, { signal });
-      const key = blobKeys.chunk(ctx.sessionId, c.index);
-      const { size } = await deps.store.writeFile(key, file, "audio/ogg");
+    // Encoding runs ffmpeg on one core per part: side by side they use the others. A WAV part
+    // is a file copy (~20 MB per 10 minutes), so two at a time keep the disk, not the CPU, busy.
+    const width = format === "wav" ? 2 : Math.min(4, os.availableParallelism());
+    const stored: q.NewChunk[] = await mapLimited(plan, width, async (c) => {
+      const file = path.join(work, `${c.index}.${PART_EXTENSION[format]}`);
+      if (pcmPath) await writeWavPart(pcmPath, c, file);
+      else await encodeChunk(audio.path, c, file, { signal });
+      signal.throwIfAborted();
+      const key = blobKeys.chunk(ctx.sessionId, c.index, PART_EXTENSION[format]);
+      const { size } = await deps.store.writeFile(key, file, PART_CONTENT_TYPE[format]);
       await fsp.rm(file, { force: true });
       if (size > transcriber.limits.maxBytes) {
         throw new PermanentError(`A prepared part is ${size} bytes, over the transcriber's limit of ${transcriber.limits.maxBytes}.`);

@@ -195,6 +195,8 @@ export function createLocalTranscriber(options: LocalTranscriberOptions = {}): T
     name: "local:moonshine-tiny",
     // 10-minute chunks at the step level; this provider cuts them further itself.
     limits: { maxSeconds: 600, maxBytes: 1024 * 1024 * 1024 },
+    // It decodes every part to 16 kHz samples first: parts stored as those samples cost no encoding in prepare.
+    partFormat: "wav",
 
     async transcribe(input: TranscribeInput): Promise<TranscriptionResult> {
       const recognizer = await recognizerFor(dir(), numThreads);
