@@ -85,12 +85,15 @@ export function estimateChunkBytes(durationSec: number, format: PartFormat = "op
   return Math.ceil((durationSec * CHUNK_BITRATE) / 8 * 1.15 + 8_192);
 }
 
-/** Encodes [start, end) of src's first audio stream as 16 kHz mono Ogg/Opus, written atomically. */
+/**
+ * Encodes [start, end) of src's first audio stream as 16 kHz mono Ogg/Opus (or, with
+ * format "wav", 16-bit WAV: a part of the local model's cut again on its own), written atomically.
+ */
 export async function encodeChunk(
   src: string,
   range: { start: number; end: number },
   destPath: string,
-  options: { signal?: AbortSignal } = {},
+  options: { signal?: AbortSignal; format?: PartFormat } = {},
 ): Promise<void> {
   const length = range.end - range.start;
   if (!(length > 0)) throw new RangeError(`empty chunk range ${range.start}–${range.end}`);
@@ -104,9 +107,11 @@ export async function encodeChunk(
         "-nostdin", "-y", "-v", "error",
         "-ss", range.start.toFixed(3), "-i", src, "-t", length.toFixed(3),
         "-map", "0:a:0", "-vn", "-ac", "1", "-ar", "16000",
-        // Complexity 5 instead of 10 halves the encode time (8.1 s → 4.2 s for 10 minutes here) at the same size.
-        "-c:a", "libopus", "-b:a", String(CHUNK_BITRATE), "-application", "voip", "-compression_level", "5",
-        "-f", "ogg", tmp,
+        ...(options.format === "wav"
+          ? ["-c:a", "pcm_s16le", "-f", "wav"]
+          : // Complexity 5 instead of 10 halves the encode time (8.1 s → 4.2 s for 10 minutes here) at the same size.
+            ["-c:a", "libopus", "-b:a", String(CHUNK_BITRATE), "-application", "voip", "-compression_level", "5", "-f", "ogg"]),
+        tmp,
       ],
       { signal: options.signal },
     );
