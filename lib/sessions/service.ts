@@ -4,12 +4,13 @@ import * as q from "@/db/queries";
 import { deliveriesForSession } from "@/db/operations";
 import type { SessionRow } from "@/db/schema";
 import { config } from "@/lib/config";
+import { formatDuration } from "@/lib/time";
 import { HttpError, notFound } from "@/lib/http";
 import { BlockedTargetError, checkTarget } from "@/lib/webhooks/target";
 import { blobKeys, UploadIncompleteError, UploadTooLargeError, type BlobBody, type BlobStore } from "@/lib/storage/types";
 import { createSessionBody, isAcceptableMedia, titleFromFileName, type CreateSessionBody } from "./upload-rules";
 import { updateRun } from "@/lib/pipeline/fence";
-import { isRetryable, isRunStatus, isStale, OPEN_STATUSES, RETRYABLE_STATUSES, RUN_STATUSES, STALE_AFTER_MS } from "./status";
+import { isRetryable, isRunStatus, isStale, OPEN_STATUSES, RETRYABLE_STATUSES, RUN_STATUSES } from "./status";
 import { parseRange } from "./range";
 import { buildExport, contentDisposition, type ExportFile, type ExportFormat } from "@/lib/exports";
 import { estimatesFor } from "./estimates";
@@ -151,12 +152,13 @@ async function markUploaded(deps: SessionDeps, row: SessionRow, key: string) {
 export async function retrySession(deps: SessionDeps, id: string, ownerId: string): Promise<{ row: SessionRow; changed: boolean }> {
   const row = await requireOwned(deps, id, ownerId);
   if (isRunStatus(row.status)) {
-    if (!isStale(row)) return { row, changed: false };
+    const staleAfter = config().STALE_RUN_AFTER;
+    if (!isStale(row, staleAfter)) return { row, changed: false };
     // No progress for a long time: the run was lost (engine reset, deleted state). A new
     // generation fences off the old run, should it ever wake up, and starts a fresh one.
     const res = await q.queueSession(deps.db, id, RUN_STATUSES, {
-      message: "Retry requested after no progress for 15 minutes",
-      staleBefore: new Date(Date.now() - STALE_AFTER_MS),
+      message: `Retry requested after no progress for ${formatDuration(staleAfter / 1000)}`,
+      staleBefore: new Date(Date.now() - staleAfter),
     });
     if (!res) throw notFound();
     return res;
