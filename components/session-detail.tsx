@@ -220,7 +220,7 @@ export function SessionDetail({ id }: { id: string }) {
         )}
         {s.stale && (
           <p role="alert" data-testid="stale" className="rounded-lg bg-amber-50 px-4 py-3 text-sm text-amber-800">
-            No progress for 15 minutes: the background job may have been lost. Retry starts it again from what is already done.
+            No progress for a long while: the background job may have been lost. Retry starts it again from what is already done.
           </p>
         )}
         {actionError && <p role="alert" className="text-sm text-red-700">{actionError}</p>}

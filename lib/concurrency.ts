@@ -1,7 +1,9 @@
-import pLimit, { type LimitFunction } from "p-limit";
+import pLimit from "p-limit";
+import PQueue from "p-queue";
 
 /**
- * The one concurrency limiter of the app is p-limit; these are the two ways it is used.
+ * The app's concurrency limits: p-limit for a batch of items, p-queue where waiting
+ * calls from many callers must start in priority order.
  */
 
 /**
@@ -29,24 +31,51 @@ export function mapLimited<T, R>(items: readonly T[], concurrency: number, fn: (
 }
 
 /**
- * Runs `task` through a p-limit queue; a call aborted while it still waits
- * leaves at once (rejecting with the signal's reason) and never starts. Once
- * started, the task itself decides how to stop.
+ * A process-wide queue that starts the most urgent waiting call first (p-queue),
+ * for work that holds a scarce slot for long (the local model's decodes).
  */
-export function runLimited<T>(limit: LimitFunction, task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+export function createPriorityQueue(concurrency: number): PQueue {
+  return new PQueue({ concurrency: Math.max(1, Math.floor(concurrency)) });
+}
+
+export interface QueuedOptions {
+  /**
+   * Seconds this call may jump ahead of calls queued at the same moment, as the
+   * engine reads `priority.run`: a call queued t seconds earlier with t less
+   * priority is level with it. Ageing, not a strict rank, so a stream of short
+   * clips delays a long recording's parts by at most their head start, never forever.
+   */
+  priority?: number;
+  /**
+   * Aborted while the call waits: it leaves the queue at once (rejecting with the
+   * signal's reason) and never starts. Once started, the task itself decides how to
+   * stop, and it keeps its slot until it has, so the CPU is never oversubscribed.
+   */
+  signal?: AbortSignal;
+  /** The clock, in ms (tests). */
+  now?: () => number;
+}
+
+export function runQueued<T>(queue: PQueue, task: () => Promise<T>, options: QueuedOptions = {}): Promise<T> {
+  const { signal } = options;
   if (signal?.aborted) return Promise.reject(signal.reason as Error);
+  // p-queue's own signal also rejects a running call and frees its slot before the task
+  // has stopped; this one aborts only while the call still waits.
+  const whileQueued = new AbortController();
   let started = false;
-  const run = limit(() => {
-    started = true;
-    signal?.throwIfAborted();
-    return task();
-  });
-  if (!signal) return run;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => {
-      if (!started) reject(signal.reason as Error);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-    run.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
+  const onAbort = () => {
+    if (!started) whileQueued.abort(signal?.reason);
+  };
+  signal?.addEventListener("abort", onAbort, { once: true });
+  const enqueuedSec = (options.now ?? Date.now)() / 1000;
+  return queue
+    .add(
+      () => {
+        started = true;
+        return task();
+      },
+      // p-queue starts the highest number first, and equal numbers in arrival order.
+      { priority: (options.priority ?? 0) - enqueuedSec, signal: whileQueued.signal },
+    )
+    .finally(() => signal?.removeEventListener("abort", onAbort));
 }

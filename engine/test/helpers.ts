@@ -7,26 +7,17 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Inngest } from "inngest";
 import { serve } from "inngest/node";
+import { waitFor as waitUntil } from "../../tests/support/wait.js";
 
 export const ENGINE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const ROOT = path.resolve(ENGINE_DIR, "..");
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from "../../tests/support/net.js";
+export { sleep } from "../../tests/support/wait.js";
 
 export function tempDir(prefix = "engine-test-"): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A real Inngest SDK serve handler on a node:http server on a random port. */
 export async function startApp(
@@ -77,19 +68,9 @@ export async function sendEvents(base: string, events: unknown): Promise<{ ids: 
   return api(base, "/e/test-key", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(events) });
 }
 
-export async function waitFor<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15_000, label = "condition"): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${label}${last ? `: ${String(last)}` : ""}`);
-    await sleep(25);
-  }
+/** The engine's tests wait 15 s by default, polling every 25 ms. */
+export function waitFor<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15_000, label = "condition"): Promise<T> {
+  return waitUntil(fn, timeoutMs, label, 25);
 }
 
 /** Wait until the run(s) triggered by an event id reach a terminal status. */

@@ -1,28 +1,16 @@
 import fs from "node:fs";
 import path from "node:path";
-import v8 from "node:v8";
-import vm from "node:vm";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type RunningEngine, startEngine } from "../src/index.js";
 import { api, freePort, sendEvents, startApp, tempDir, waitFor, waitFunctions, waitRunsOfEvent } from "./helpers.js";
+import { cleanupsAfterAll, heapMb } from "./memory.js";
 
 /**
  * 20,000 runs through the real SDK with a short retention: the runs and events kept, the heap and the
  * journal stay flat (without retention and compaction the journal would grow by ~3 KB a run).
  * Slow by nature (~100 runs/s on two shared cores), so in its own file.
  */
-v8.setFlagsFromString("--expose-gc");
-const gc = vm.runInNewContext("gc") as () => void;
-const heapMb = () => {
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed / 1048576;
-};
-
-const cleanups: Array<() => Promise<void>> = [];
-afterAll(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
+const cleanups = cleanupsAfterAll();
 
 describe("bounded history under load", () => {
   it("memory and journal stay flat across 20,000 runs with a short retention", async () => {

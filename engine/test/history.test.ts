@@ -1,28 +1,16 @@
 import fs from "node:fs";
 import path from "node:path";
-import v8 from "node:v8";
-import vm from "node:vm";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parseArgs } from "../src/config.js";
 import { type RunningEngine, startEngine } from "../src/index.js";
 import { api, freePort, getRun, sendEvents, sleep, spawnEngine, startApp, tempDir, waitFor, waitFunctions, waitRunsOfEvent } from "./helpers.js";
+import { cleanupsAfterAll, heapMb } from "./memory.js";
 
 /**
  * Bounded history: finished runs, steps and events past the retention or beyond the count leave memory
  * and the journal, and the journal is compacted while running without losing an in-flight run.
  */
-v8.setFlagsFromString("--expose-gc");
-const gc = vm.runInNewContext("gc") as () => void;
-const heapMb = () => {
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed / 1048576;
-};
-
-const cleanups: Array<() => Promise<void>> = [];
-afterAll(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
+const cleanups = cleanupsAfterAll();
 
 describe("options", () => {
   it("--history takes durations (default 7 days), --history-max-runs a count", () => {

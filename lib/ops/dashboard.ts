@@ -47,7 +47,7 @@ export async function operationsSnapshot(db: Database, c: Config, opts: { status
     attempt: r.attempt,
     generation: r.generation,
     urgent: r.urgent,
-    stale: isStale(r, now),
+    stale: isStale(r, c.STALE_RUN_AFTER, now),
     error: r.error,
     durationSec: r.durationSec,
     createdAt: r.createdAt.toISOString(),

@@ -4,12 +4,13 @@ import * as q from "@/db/queries";
 import { deliveriesForSession } from "@/db/operations";
 import type { SessionRow } from "@/db/schema";
 import { config } from "@/lib/config";
+import { formatDuration } from "@/lib/time";
 import { HttpError, notFound } from "@/lib/http";
 import { BlockedTargetError, checkTarget } from "@/lib/webhooks/target";
 import { blobKeys, UploadIncompleteError, UploadTooLargeError, type BlobBody, type BlobStore } from "@/lib/storage/types";
 import { createSessionBody, isAcceptableMedia, titleFromFileName, type CreateSessionBody } from "./upload-rules";
 import { updateRun } from "@/lib/pipeline/fence";
-import { isRetryable, isRunStatus, isStale, OPEN_STATUSES, RETRYABLE_STATUSES, RUN_STATUSES, STALE_AFTER_MS } from "./status";
+import { isRetryable, isRunStatus, isStale, OPEN_STATUSES, RETRYABLE_STATUSES, RUN_STATUSES } from "./status";
 import { parseRange } from "./range";
 import { buildExport, contentDisposition, type ExportFile, type ExportFormat } from "@/lib/exports";
 import { estimatesFor } from "./estimates";
@@ -78,6 +79,18 @@ export async function requireOwned(deps: Pick<SessionDeps, "db">, id: string, ow
 }
 
 /**
+ * True when the upload already arrived, so a client's retry is answered as the first time was.
+ * A session that ended before any bytes came (cancelled, or expired by the sweep after
+ * UPLOAD_EXPIRES_AFTER) refuses the upload instead.
+ */
+function alreadyReceived(row: SessionRow): boolean {
+  if (row.status === "awaiting_upload") return false;
+  if (row.status === "cancelled") throw new HttpError(409, "cancelled", "This session was cancelled.");
+  if (row.status === "failed" && row.generation === 0) throw new HttpError(409, "upload_expired", row.error ?? "This upload expired.");
+  return true;
+}
+
+/**
  * Streams the bytes of a local-storage upload to disk and queues the session.
  * The declared size is the limit: more is cut off (413), less means the upload
  * broke (400); either way nothing partial is kept and the session can be uploaded again.
@@ -89,13 +102,7 @@ export async function receiveUpload(
   body: BlobBody | null,
 ): Promise<{ row: SessionRow; changed: boolean }> {
   const row = await requireOwned(deps, id, ownerId);
-  if (row.status !== "awaiting_upload") {
-    // Already received: answer as the first time so a client retry is harmless.
-    if (row.status === "cancelled") throw new HttpError(409, "cancelled", "This session was cancelled.");
-    // Ended before any upload arrived: the sweep expired it (UPLOAD_EXPIRES_AFTER).
-    if (row.status === "failed" && row.generation === 0) throw new HttpError(409, "upload_expired", row.error ?? "This upload expired.");
-    return { row, changed: false };
-  }
+  if (alreadyReceived(row)) return { row, changed: false };
   if (!body) throw new HttpError(400, "empty_file", "The request carried no audio.");
   const key = blobKeys.audio(id, row.fileName);
   try {
@@ -123,12 +130,7 @@ export async function confirmBlobUpload(
   ownerId: string,
 ): Promise<{ row: SessionRow; changed: boolean }> {
   const row = await requireOwned(deps, id, ownerId);
-  if (row.status !== "awaiting_upload") {
-    if (row.status === "cancelled") throw new HttpError(409, "cancelled", "This session was cancelled.");
-    // Ended before any upload arrived: the sweep expired it (UPLOAD_EXPIRES_AFTER).
-    if (row.status === "failed" && row.generation === 0) throw new HttpError(409, "upload_expired", row.error ?? "This upload expired.");
-    return { row, changed: false };
-  }
+  if (alreadyReceived(row)) return { row, changed: false };
   const key = blobKeys.audio(id, row.fileName);
   const stat = await deps.store.stat(key);
   if (!stat) throw new HttpError(409, "not_uploaded", "No uploaded audio was found for this session. Upload it first.");
@@ -150,12 +152,13 @@ async function markUploaded(deps: SessionDeps, row: SessionRow, key: string) {
 export async function retrySession(deps: SessionDeps, id: string, ownerId: string): Promise<{ row: SessionRow; changed: boolean }> {
   const row = await requireOwned(deps, id, ownerId);
   if (isRunStatus(row.status)) {
-    if (!isStale(row)) return { row, changed: false };
+    const staleAfter = config().STALE_RUN_AFTER;
+    if (!isStale(row, staleAfter)) return { row, changed: false };
     // No progress for a long time: the run was lost (engine reset, deleted state). A new
     // generation fences off the old run, should it ever wake up, and starts a fresh one.
     const res = await q.queueSession(deps.db, id, RUN_STATUSES, {
-      message: "Retry requested after no progress for 15 minutes",
-      staleBefore: new Date(Date.now() - STALE_AFTER_MS),
+      message: `Retry requested after no progress for ${formatDuration(staleAfter / 1000)}`,
+      staleBefore: new Date(Date.now() - staleAfter),
     });
     if (!res) throw notFound();
     return res;

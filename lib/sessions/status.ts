@@ -41,12 +41,14 @@ export const isOpen = (status: string) => has(OPEN_STATUSES, status);
 export const isRetryable = (status: string) => has(RETRYABLE_STATUSES, status);
 export const isSessionStatus = (status: unknown): status is SessionStatus => typeof status === "string" && has(SESSION_STATUSES, status);
 
-/** A session with a run on it but silent for this long is flagged as possibly stuck. */
-export const STALE_AFTER_MS = 15 * 60_000;
-
-/** The run was probably lost (engine reset, deleted state): the person is offered Retry. */
-export function isStale(s: { status: string; updatedAt: Date }, now = Date.now()): boolean {
-  return isRunStatus(s.status) && now - s.updatedAt.getTime() > STALE_AFTER_MS;
+/**
+ * The run was probably lost (engine reset, deleted state): the person is offered Retry.
+ * `staleAfterMs` is the STALE_RUN_AFTER setting (passed in: this module reads no
+ * configuration), the same one the sweep uses to re-dispatch, so the page never calls
+ * a session stale that self-healing does not, or the other way round.
+ */
+export function isStale(s: { status: string; updatedAt: Date }, staleAfterMs: number, now = Date.now()): boolean {
+  return isRunStatus(s.status) && now - s.updatedAt.getTime() > staleAfterMs;
 }
 
 export const STATUS_LABEL: Record<SessionStatus, string> = {

@@ -1,6 +1,7 @@
 import type { DeliveryRow, SessionRow, StageLogRow } from "@/db/schema";
 import { redactUrl } from "@/lib/webhooks/target";
 import { failureHelp } from "./failure";
+import { config } from "@/lib/config";
 import { isStale } from "./status";
 import type { Analysis } from "@/lib/analysis/types";
 import type { AudioSpan, TranscriptSegment } from "@/lib/transcription/types";
@@ -31,7 +32,7 @@ export interface SessionView {
   language: string | null;
   deleteAfterAnalysis: boolean;
   audioAvailable: boolean;
-  /** Active but without any progress for 15 minutes: the person is offered Retry. */
+  /** Active but without any progress for STALE_RUN_AFTER: the person is offered Retry. */
   stale: boolean;
   /** Stopped (failed or cancelled): whether Retry can succeed, and what to do when it cannot. */
   retryable: boolean;
@@ -131,7 +132,7 @@ export function toSessionView(
     language: row.language,
     deleteAfterAnalysis: row.deleteAfterAnalysis,
     audioAvailable: row.audioKey !== null,
-    stale: isStale(row),
+    stale: isStale(row, config().STALE_RUN_AFTER),
     ...failureHelp(row),
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),

@@ -1,8 +1,8 @@
 import os from "node:os";
-import pLimit, { type LimitFunction } from "p-limit";
+import type PQueue from "p-queue";
 import type { OfflineRecognizer, OfflineRecognizerConfig } from "sherpa-onnx-node";
 import { decodePcm, PCM_SAMPLE_RATE } from "@/lib/audio/chunks";
-import { runLimited } from "@/lib/concurrency";
+import { createPriorityQueue, runQueued } from "@/lib/concurrency";
 import { defaultModelDir, hasModel, modelPaths } from "./local-model";
 import { detectSpeechInPcm, preloadVad, VadModelMissingError } from "@/lib/audio/vad";
 import { defaultVadDir } from "@/lib/audio/vad-model";
@@ -52,15 +52,21 @@ async function loadSherpa(): Promise<SherpaModule> {
 interface LocalState {
   /** One loaded model per directory. */
   recognizers: Map<string, Promise<OfflineRecognizer>>;
-  /** Files decoded at once, shared by every transcriber (they share the CPU and the model). */
-  limit: LimitFunction;
+  /**
+   * Files decoded at once, shared by every transcriber (they share the CPU and the
+   * model); waiting files start by the run's priority (a short clip before the parts of
+   * a long recording queued at the same time), as the engine orders the runs.
+   */
+  queue: PQueue;
 }
 const STATE = Symbol.for("murmur.localTranscriber");
 const state: LocalState = ((globalThis as { [STATE]?: LocalState })[STATE] ??= {
   recognizers: new Map(),
-  limit: pLimit(defaultConcurrency()),
+  queue: createPriorityQueue(defaultConcurrency()),
 });
-const { recognizers, limit } = state;
+// A state left by an older version of this module (Next.js dev reload) had no queue.
+state.queue ??= createPriorityQueue(defaultConcurrency());
+const { recognizers, queue } = state;
 
 async function createRecognizer(dir: string, numThreads: number): Promise<OfflineRecognizer> {
   if (!(await hasModel(dir))) {
@@ -187,7 +193,7 @@ export async function transcribeWindow(
 export function createLocalTranscriber(options: LocalTranscriberOptions = {}): Transcriber {
   const numThreads = options.numThreads ?? defaultThreads();
   if (options.concurrency !== undefined) {
-    limit.concurrency = Math.max(1, Math.floor(options.concurrency));
+    queue.concurrency = Math.max(1, Math.floor(options.concurrency));
   }
   const dir = () => options.modelDir ?? defaultModelDir();
 
@@ -202,7 +208,7 @@ export function createLocalTranscriber(options: LocalTranscriberOptions = {}): T
       const recognizer = await recognizerFor(dir(), numThreads);
       // A whole file holds the slot, so queued calls keep no PCM in memory and finish in
       // order instead of all crawling along together.
-      return runLimited(limit, async () => {
+      return runQueued(queue, async () => {
         const pcm = await decodePcm(input.filePath, { signal: input.signal });
         const speech = await detectSpeechInPcm(pcm, { dir: options.vadDir ?? defaultVadDir(), signal: input.signal }).catch(
           (err: unknown) => {
@@ -229,7 +235,7 @@ export function createLocalTranscriber(options: LocalTranscriberOptions = {}): T
           ...(untranscribed.length ? { untranscribed } : {}),
           speech,
         };
-      }, input.signal);
+      }, { signal: input.signal, priority: input.priority });
     },
   };
 }

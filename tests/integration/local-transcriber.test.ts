@@ -110,6 +110,24 @@ describe("local:moonshine-tiny", () => {
     }
   });
 
+  it("starts queued calls by priority: a short clip's call overtakes a long recording's queued part", async () => {
+    const one = createLocalTranscriber({ concurrency: 1 });
+    try {
+      const done: string[] = [];
+      const [, long, clip] = await Promise.all([
+        one.transcribe({ filePath: fx.espeak.path, durationSec: 31 }).finally(() => done.push("running")),
+        // priority as runPriority gives it: 4 h minus the recording's duration.
+        one.transcribe({ filePath: fx.librivox.mp3, durationSec: 28, priority: 14_400 - 2400 }).finally(() => done.push("40-minute part")),
+        one.transcribe({ filePath: fx.silence, durationSec: 5, priority: 14_400 - 30 }).finally(() => done.push("30 s clip")),
+      ]);
+      expect(done).toEqual(["running", "30 s clip", "40-minute part"]);
+      expect(wordErrorRate(fx.librivox.text, long.text)).toBeLessThan(0.2);
+      expect(clip.segments).toEqual([]);
+    } finally {
+      createLocalTranscriber({ concurrency: 2 });
+    }
+  });
+
   it("decodes side by side up to its concurrency: a short file is not held behind a long one", async () => {
     const two = createLocalTranscriber({ concurrency: 2 });
     const done: string[] = [];

@@ -16,27 +16,13 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { freePort } from "./net";
+import { sleep, waitFor } from "./wait";
 
 const ROOT = path.resolve(import.meta.dirname, "..", "..");
 export const OWNER = "owner-pipeline-test";
 const TERMINAL_RUN = new Set(["completed", "failed", "cancelled"]);
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-export async function waitFor<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, label: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${label}${last ? `: ${String(last)}` : ""}`);
-    await sleep(50);
-  }
-}
+export { sleep, waitFor };
 
 export interface HarnessOptions {
   /** App environment (provider variables, CHUNK_SECONDS, …); DATA_DIR and INNGEST_* are set by the harness. */

@@ -1,6 +1,5 @@
-import pLimit from "p-limit";
 import { describe, expect, it } from "vitest";
-import { mapLimited, runLimited } from "@/lib/concurrency";
+import { createPriorityQueue, mapLimited, runQueued } from "@/lib/concurrency";
 
 const tick = () => new Promise<void>((r) => setTimeout(r, 5));
 
@@ -32,19 +31,84 @@ describe("mapLimited", () => {
   });
 });
 
-describe("runLimited", () => {
-  it("lets a waiting call leave the queue when aborted; it never starts", async () => {
-    const limit = pLimit(1);
-    let release!: () => void;
-    const first = runLimited(limit, () => new Promise<string>((r) => (release = () => r("first"))));
+/** A queue of one whose slot is held until `release()`; calls queued behind it wait. */
+function blockedQueue() {
+  const queue = createPriorityQueue(1);
+  let release!: () => void;
+  const first = runQueued(queue, () => new Promise<string>((r) => (release = () => r("first"))));
+  return { queue, first, release: () => release() };
+}
+
+describe("runQueued", () => {
+  it("starts waiting calls by priority, equal priorities in arrival order", async () => {
+    const { queue, first, release } = blockedQueue();
+    const started: string[] = [];
+    const call = (name: string, priority?: number) =>
+      runQueued(queue, async () => (started.push(name), name), priority === undefined ? {} : { priority });
+    const calls = [call("long part 1", 12_000), call("long part 2", 12_000), call("no priority"), call("30 s clip", 14_370), call("urgent", 43_200)];
+    release();
+    await Promise.all([first, ...calls]);
+    expect(started).toEqual(["urgent", "30 s clip", "long part 1", "long part 2", "no priority"]);
+  });
+
+  it("reads priority as seconds ahead of calls queued at the same moment, so a long wait counts too", async () => {
+    const { queue, first, release } = blockedQueue();
+    const started: string[] = [];
+    let clock = 1_000_000;
+    const call = (name: string, priority: number) => runQueued(queue, async () => void started.push(name), { priority, now: () => clock });
+    const early = call("queued 60 s earlier", 0);
+    clock += 60_000;
+    const ahead = call("30 s ahead", 30);
+    const further = call("90 s ahead", 90);
+    release();
+    await Promise.all([first, early, ahead, further]);
+    expect(started).toEqual(["90 s ahead", "queued 60 s earlier", "30 s ahead"]);
+  });
+
+  it("lets a waiting call leave the queue when aborted; it never starts and holds no place", async () => {
+    const { queue, first, release } = blockedQueue();
     const ac = new AbortController();
     let secondStarted = false;
-    const second = runLimited(limit, async () => ((secondStarted = true), "second"), ac.signal);
+    const second = runQueued(queue, async () => ((secondStarted = true), "second"), { signal: ac.signal, priority: 100 });
+    const third = runQueued(queue, async () => "third");
+    expect(queue.size).toBe(2);
     ac.abort(new Error("cancelled"));
     await expect(second).rejects.toThrow("cancelled");
+    expect(queue.size).toBe(1);
     release();
     expect(await first).toBe("first");
-    await tick();
+    expect(await third).toBe("third");
     expect(secondStarted).toBe(false);
+  });
+
+  it("rejects at once, without queueing, a call whose signal is already aborted", async () => {
+    const { queue, first, release } = blockedQueue();
+    const ac = new AbortController();
+    ac.abort(new Error("gone"));
+    await expect(runQueued(queue, async () => "never", { signal: ac.signal })).rejects.toThrow("gone");
+    expect(queue.size).toBe(0);
+    release();
+    await first;
+  });
+
+  it("keeps the slot of a started call until the task itself stops, even when its signal aborts", async () => {
+    const queue = createPriorityQueue(1);
+    const ac = new AbortController();
+    let finish!: () => void;
+    const events: string[] = [];
+    const running = runQueued(
+      queue,
+      () => new Promise<string>((r) => (finish = () => (events.push("first stopped"), r("first")))),
+      { signal: ac.signal },
+    );
+    const next = runQueued(queue, async () => void events.push("next started"));
+    await tick();
+    ac.abort(new Error("cancelled"));
+    await tick();
+    expect(events).toEqual([]);
+    finish();
+    expect(await running).toBe("first");
+    await next;
+    expect(events).toEqual(["first stopped", "next started"]);
   });
 });
