@@ -75,7 +75,11 @@ export const processSession = inngest.createFunction(
     if (!prepared.active) return { skipped: "session no longer active" };
 
     const todo = prepared.chunks.filter((c) => !c.done);
-    for (const batch of batches(todo, config().CHUNK_PARALLELISM)) {
+    // No more parts in flight than the transcriber works on at once: the rest would only wait
+    // inside it (the local model's decode queue), each holding a concurrency slot, so a short
+    // recording's steps would wait for a long one's parts to finish decoding.
+    const width = Math.min(config().CHUNK_PARALLELISM, (await deps.transcriber()).parallelism ?? Infinity);
+    for (const batch of batches(todo, width)) {
       await Promise.all(
         batch.map((c) =>
           step.run(`transcribe-${c.index}`, () =>

@@ -59,5 +59,10 @@ export interface Transcriber {
   /** Shown in the UI and stored with the transcript, e.g. "local:moonshine-tiny", "openai:whisper-1". */
   readonly name: string;
   readonly limits: ChunkLimits;
+  /**
+   * Files this process works on at once, where the provider queues the rest itself (the
+   * local model's decode slots); undefined when calls do not wait on each other (a remote API).
+   */
+  readonly parallelism?: number;
   transcribe(input: TranscribeInput): Promise<TranscriptionResult>;
 }
