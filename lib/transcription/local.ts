@@ -204,6 +204,8 @@ export function createLocalTranscriber(options: LocalTranscriberOptions = {}): T
     get parallelism() {
       return queue.concurrency;
     },
+    // It decodes every part to 16 kHz samples first: parts stored as those samples cost no encoding in prepare.
+    partFormat: "wav",
 
     async transcribe(input: TranscribeInput): Promise<TranscriptionResult> {
       const recognizer = await recognizerFor(dir(), numThreads);

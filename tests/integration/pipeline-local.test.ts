@@ -125,6 +125,15 @@ describe("pipeline with the local engine and local providers", () => {
     expect(plan[0]!.startSec).toBe(0);
     for (let i = 1; i < plan.length; i++) expect(plan[i]!.startSec).toBeCloseTo(plan[i - 1]!.endSec, 3);
     expect(plan.at(-1)!.endSec).toBeCloseTo(long.durationSec, 0);
+    // the local model's parts are 16 kHz WAV from prepare's one decoding pass, all stored by prepare itself
+    for (const c of plan) {
+      expect(c.blobKey).toMatch(/\.wav$/);
+      // 16-bit samples of the part's range and a 44-byte header; the header's length may promise
+      // a fraction of a second more than decodes, which the last part then lacks.
+      const bytes = (c.endSec - c.startSec) * 16_000 * 2 + 44;
+      expect(c.sizeBytes).toBeLessThanOrEqual(bytes + 2);
+      expect(c.sizeBytes).toBeGreaterThan(bytes - 0.5 * 16_000 * 2);
+    }
 
     const view = await h.detail(row.id);
     const segs = view.transcript!.segments;
@@ -141,6 +150,7 @@ describe("pipeline with the local engine and local providers", () => {
     const { steps } = await h.finishedRun(row.id, row.generation);
     const chunkSteps = steps.filter((s) => s.name.startsWith("transcribe-"));
     expect(chunkSteps).toHaveLength(done.chunksTotal);
+    expect(steps.filter((s) => s.name.startsWith("cut-"))).toEqual([]);
     expect(maxOverlap(chunkSteps)).toBeGreaterThan(1);
     // …but never more than the local model decodes at once (one per core, at most 3): a part
     // beyond that would only wait in its decode queue, holding a slot a short recording needs.
