@@ -115,16 +115,20 @@ export const processSession = inngest.createFunction(
     if (!prepared.active) return { skipped: "session no longer active" };
 
     const todo = prepared.chunks.filter((c) => !c.done);
+    // No more parts in flight than the transcriber works on at once: the rest would only wait
+    // inside it (the local model's decode queue), each holding a concurrency slot, so a short
+    // recording's steps would wait for a long one's parts to finish decoding.
+    const width = Math.min(config().CHUNK_PARALLELISM, (await deps.transcriber()).parallelism ?? Infinity);
     const transcribe = (c: steps.PlannedChunk, opts: { parallelMode?: "race" } = {}) =>
       step.run({ id: `transcribe-${c.index}`, ...opts }, () =>
         attemptStep(ctx, `Transcribing part ${c.index + 1}`, () => steps.transcribeChunk(deps, ctx, c.index)),
       );
     if (config().PREPARE_MODE === "sequential") {
-      for (const batch of batches(todo, config().CHUNK_PARALLELISM)) await Promise.all(batch.map((c) => transcribe(c)));
+      for (const batch of batches(todo, width)) await Promise.all(batch.map((c) => transcribe(c)));
     } else {
       // Parts still to be cut (remote providers' Opus parts) are cut CUT_WIDTH at a time in
       // order, and each part's transcription starts once its own part is stored, while later
-      // parts are still being cut; at most CHUNK_PARALLELISM parts transcribe at once.
+      // parts are still being cut; at most `width` parts transcribe at once.
       const toCut = todo.filter((c) => c.cut === false);
       const cutDone = new Map(toCut.map((c) => [c.index, deferred()] as const));
       // A failed cut fails the run through the cutting window below; waiting parts need not report it twice.
@@ -142,7 +146,7 @@ export const processSession = inngest.createFunction(
             throw err;
           }
         }),
-        inWindow(todo, config().CHUNK_PARALLELISM, async (c) => {
+        inWindow(todo, width, async (c) => {
           await cutDone.get(c.index)?.promise;
           await transcribe(c, RACE);
         }),

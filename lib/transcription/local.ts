@@ -201,14 +201,18 @@ export function createLocalTranscriber(options: LocalTranscriberOptions = {}): T
     name: "local:moonshine-tiny",
     // 10-minute chunks at the step level; this provider cuts them further itself.
     limits: { maxSeconds: 600, maxBytes: 1024 * 1024 * 1024 },
+    get parallelism() {
+      return queue.concurrency;
+    },
     // It decodes every part to 16 kHz samples first: parts stored as those samples cost no encoding in prepare.
     partFormat: "wav",
 
     async transcribe(input: TranscribeInput): Promise<TranscriptionResult> {
       const recognizer = await recognizerFor(dir(), numThreads);
       // A whole file holds the slot, so queued calls keep no PCM in memory and finish in
-      // order instead of all crawling along together.
-      return runQueued(queue, async () => {
+      // order instead of all crawling along together; it lends the slot between windows only
+      // to a more urgent file, so a short clip waits for a window, not a 10-minute part.
+      return runQueued(queue, async (turn) => {
         const pcm = await decodePcm(input.filePath, { signal: input.signal });
         const speech = await detectSpeechInPcm(pcm, { dir: options.vadDir ?? defaultVadDir(), signal: input.signal }).catch(
           (err: unknown) => {
@@ -216,7 +220,9 @@ export function createLocalTranscriber(options: LocalTranscriberOptions = {}): T
             throw err;
           },
         );
-        const decode = decoderOver(recognizer, pcm, input.signal);
+        const decodeWindow = decoderOver(recognizer, pcm, input.signal);
+        // Between windows a more urgent file (a short clip) may take this slot; this one resumes after it.
+        const decode: Decode = async (from, to) => (await turn.yieldToUrgent(), decodeWindow(from, to));
         const segments: TranscriptSegment[] = [];
         const untranscribed: AudioSpan[] = [];
         const windows = planSpeechWindows(speech, pcm.length, { sampleRate: PCM_SAMPLE_RATE });

@@ -60,6 +60,11 @@ export interface Transcriber {
   readonly name: string;
   readonly limits: ChunkLimits;
   /**
+   * Files this process works on at once, where the provider queues the rest itself (the
+   * local model's decode slots); undefined when calls do not wait on each other (a remote API).
+   */
+  readonly parallelism?: number;
+  /**
    * How prepare stores the parts this provider is given (lib/audio/chunks.ts): "opus" (the
    * default) keeps requests small for remote providers; "wav" is 16 kHz mono samples, for a
    * provider that decodes to those anyway and has no request size limit to keep under.
