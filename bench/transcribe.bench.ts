@@ -120,7 +120,7 @@ async function engineSteps(engineUrl: string) {
   return steps;
 }
 
-async function oneRun(opts: { prepareMode: PrepareMode; parallelism: number; chunkSeconds: number; bytes: Buffer; referenceText: string; durationSec: number }): Promise<TranscribeRun> {
+export async function oneRun(opts: { prepareMode: PrepareMode; parallelism: number; chunkSeconds: number; bytes: Buffer; referenceText: string; durationSec: number }): Promise<TranscribeRun> {
   const appPort = await freePort();
   const engine = await startEngine({ appUrl: `http://127.0.0.1:${appPort}/api/inngest` });
   let app: Awaited<ReturnType<typeof startApp>> | undefined;
