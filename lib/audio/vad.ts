@@ -37,6 +37,9 @@ const SETTINGS = {
   maxSpeechDuration: 20,
 } as const;
 
+/** The longest segment the detector reports: speech it is still hearing began at most this long ago. */
+export const VAD_MAX_SEGMENT_SEC = SETTINGS.maxSpeechDuration;
+
 /** Samples handed to the VAD between yields to the event loop: 1 s of audio, a few ms of work. */
 const FEED_SAMPLES = VAD_SAMPLE_RATE;
 
@@ -106,7 +109,20 @@ class SpeechCollector {
   fed = 0;
   private readonly frame = new Float32Array(SETTINGS.windowSize);
   private filled = 0;
+  private taken = 0;
   constructor(private readonly vad: Vad) {}
+
+  /** Seconds of audio the detector has judged: later segments end after this, less ~0.3 s. */
+  get frontierSec(): number {
+    return (this.fed - this.filled) / VAD_SAMPLE_RATE;
+  }
+
+  /** Segments finished since the last call, rounded like the final result. */
+  takeNew(): Span[] {
+    const out = this.speech.slice(this.taken).map((s) => ({ start: round3(s.start), end: round3(s.end) }));
+    this.taken = this.speech.length;
+    return out;
+  }
 
   feed(samples: Float32Array): void {
     const size = SETTINGS.windowSize;
@@ -164,22 +180,30 @@ export async function detectSpeechInPcm(
   });
 }
 
+export interface ScanOptions {
+  dir?: string;
+  signal?: AbortSignal;
+  /** Seconds decoded so far, every 30 s of audio. */
+  onProgress?: (decodedSec: number) => void;
+  /** Each block of samples as it is decoded (16 kHz mono), before the detector hears it. */
+  onSamples?: (samples: Float32Array) => void;
+  /**
+   * Speech segments finished since the last call, and the detector's frontier: every
+   * segment still to come ends after `frontierSec` less ~0.3 s. Called after each block,
+   * and a last time with `Infinity` once the audio has ended (the segment it closed).
+   */
+  onSpeech?: (speech: Span[], frontierSec: number) => void;
+}
+
 /**
  * Decodes a whole file once through ffmpeg and finds its speech as the samples stream in,
  * so an hour of audio is never held in memory. Also measures how much really decodes.
  */
-export async function detectSpeech(
-  filePath: string,
-  options: { dir?: string; signal?: AbortSignal; onProgress?: (decodedSec: number) => void } = {},
-): Promise<VoiceActivity> {
+export async function detectSpeech(filePath: string, options: ScanOptions = {}): Promise<VoiceActivity> {
   return withVad(options.dir ?? defaultVadDir(), (vad) => streamSpeech(vad, filePath, options));
 }
 
-async function streamSpeech(
-  vad: Vad,
-  filePath: string,
-  options: { signal?: AbortSignal; onProgress?: (decodedSec: number) => void },
-): Promise<VoiceActivity> {
+async function streamSpeech(vad: Vad, filePath: string, options: ScanOptions): Promise<VoiceActivity> {
   const collector = new SpeechCollector(vad);
   let carry = Buffer.alloc(0);
   let pending: Buffer[] = [];
@@ -195,7 +219,9 @@ async function streamSpeech(
     carry = Buffer.from(joined.subarray(usable));
     pending = [];
     pendingBytes = 0;
+    options.onSamples?.(samples);
     collector.feed(samples);
+    options.onSpeech?.(collector.takeNew(), collector.frontierSec);
     const sec = collector.fed / VAD_SAMPLE_RATE;
     if (options.onProgress && sec - lastReport >= 30) {
       lastReport = sec;
@@ -210,11 +236,21 @@ async function streamSpeech(
       onStdout: (chunk) => {
         pending.push(chunk);
         pendingBytes += chunk.length;
-        if (pendingBytes >= FEED_SAMPLES * 4) flushPending();
+        if (pendingBytes < FEED_SAMPLES * 4) return;
+        flushPending();
+        // ffmpeg hands over up to ~2 MB (a minute of audio) in one turn of the event loop;
+        // a yield per second of audio keeps the loop free (the VAD runs on this thread).
+        return yieldToLoop();
       },
     },
   );
   flushPending();
   const decodedSec = collector.fed / VAD_SAMPLE_RATE;
-  return { speech: collector.finish(), decodedSec: round3(decodedSec) };
+  const speech = collector.finish();
+  // The segment the flush closed, clipped to the audio like the whole result.
+  options.onSpeech?.(
+    collector.takeNew().map((s) => ({ start: s.start, end: Math.min(s.end, round3(decodedSec)) })).filter((s) => s.end > s.start),
+    Infinity,
+  );
+  return { speech, decodedSec: round3(decodedSec) };
 }

@@ -1,12 +1,12 @@
 import os from "node:os";
 import type PQueue from "p-queue";
 import type { OfflineRecognizer, OfflineRecognizerConfig } from "sherpa-onnx-node";
-import { decodePcm, PCM_SAMPLE_RATE } from "@/lib/audio/chunks";
+import { PCM_SAMPLE_RATE } from "@/lib/audio/chunks";
 import { createPriorityQueue, runQueued } from "@/lib/concurrency";
 import { defaultModelDir, hasModel, modelPaths } from "./local-model";
-import { detectSpeechInPcm, preloadVad, VadModelMissingError } from "@/lib/audio/vad";
+import { detectSpeech, preloadVad, VAD_MAX_SEGMENT_SEC, VadModelMissingError } from "@/lib/audio/vad";
 import { defaultVadDir } from "@/lib/audio/vad-model";
-import { planSpeechWindows, recutWindow, voicedRange, type SpeechWindow } from "./local-windows";
+import { recutWindow, SpeechWindowPlanner, voicedRange, type SpeechWindow } from "./local-windows";
 import type { AudioSpan, Transcriber, TranscribeInput, TranscriptionResult, TranscriptSegment } from "./types";
 
 /**
@@ -143,12 +143,14 @@ const MIN_REPORTED_SEC = 1;
 /** Decodes samples [from, to) of one recording into text. */
 export type Decode = (from: number, to: number) => Promise<string>;
 
-function decoderOver(recognizer: OfflineRecognizer, pcm: Float32Array, signal?: AbortSignal): Decode {
+/** `pcm` may be a function giving the samples decoded so far (a part still streaming in). */
+function decoderOver(recognizer: OfflineRecognizer, pcm: Float32Array | (() => Float32Array), signal?: AbortSignal): Decode {
   return async (from, to) => {
     signal?.throwIfAborted();
     const stream = recognizer.createStream();
+    const samples = typeof pcm === "function" ? pcm() : pcm;
     // A copy, not a view: the addon is handed a buffer it owns outright.
-    stream.acceptWaveform({ samples: pcm.slice(from, to), sampleRate: PCM_SAMPLE_RATE });
+    stream.acceptWaveform({ samples: samples.slice(from, to), sampleRate: PCM_SAMPLE_RATE });
     return normalizeText((await recognizer.decodeAsync(stream)).text);
   };
 }
@@ -190,6 +192,129 @@ export async function transcribeWindow(
   return { segments, untranscribed };
 }
 
+/** 16 kHz samples of a part as they stream in: grows by doubling, read as a view of what arrived. */
+class PcmBuffer {
+  private buf: Float32Array;
+  length = 0;
+  constructor(expected: number) {
+    this.buf = new Float32Array(Math.max(PCM_SAMPLE_RATE, expected));
+  }
+  append(samples: Float32Array): void {
+    if (this.length + samples.length > this.buf.length) {
+      const bigger = new Float32Array(Math.max(this.buf.length * 2, this.length + samples.length));
+      bigger.set(this.buf.subarray(0, this.length));
+      this.buf = bigger;
+    }
+    this.buf.set(samples, this.length);
+    this.length += samples.length;
+  }
+  get samples(): Float32Array {
+    return this.buf.subarray(0, this.length);
+  }
+}
+
+/**
+ * One part, streamed: ffmpeg decodes it, Silero VAD listens as the samples arrive, and a
+ * window goes to the model as soon as its cuts are settled, while the VAD goes on. Done in
+ * that order one after another (decode all, scan all, then the windows), a 10-minute part
+ * showed no progress for its first 3–4 s idle and 14–17 s on a loaded machine, twice per
+ * recording as parts start in pairs. Now the first window is decoded after ~30 s of audio
+ * has been scanned. The windows are the same as planned over the whole part
+ * (SpeechWindowPlanner), and so is the speech returned for the metrics.
+ *
+ * Progress is the audio handled: decoded windows and the silence between them, up to the
+ * next window's start, or up to where the VAD has confirmed no window can begin.
+ */
+async function transcribeStreaming(recognizer: OfflineRecognizer, input: TranscribeInput, vadDir: string): Promise<TranscriptionResult> {
+  const rate = PCM_SAMPLE_RATE;
+  const pcm = new PcmBuffer(Math.ceil((input.durationSec ?? 0) * rate) + rate);
+  const planner = new SpeechWindowPlanner({ sampleRate: rate });
+  const ready: SpeechWindow[] = [];
+  let decoding: SpeechWindow | undefined;
+  let frontier = 0;
+  let scanned = false;
+  let scanFailed = false;
+  let notify: (() => void) | undefined;
+  const wake = () => {
+    notify?.();
+    notify = undefined;
+  };
+  let reported = 0;
+  /** At least `floor` seconds are handled (a window just decoded, up to its end). */
+  const report = (floor = 0) => {
+    const next = decoding
+      ? decoding.from / rate
+      : ready[0]
+        ? ready[0].from / rate
+        : scanned
+          ? pcm.length / rate
+          : planner.handedOutUntil(frontier, VAD_MAX_SEGMENT_SEC);
+    const sec = Math.max(floor, next);
+    if (sec > reported) {
+      reported = sec;
+      input.onProgress?.(sec);
+    }
+  };
+  // Decoding that fails stops the scan; a scan that fails stops decoding.
+  const stop = new AbortController();
+  const signal = input.signal ? AbortSignal.any([input.signal, stop.signal]) : stop.signal;
+  const scan = detectSpeech(input.filePath, {
+    dir: vadDir,
+    signal,
+    onSamples: (samples) => pcm.append(samples),
+    onSpeech: (speech, frontierSec) => {
+      if (frontierSec === Infinity) {
+        ready.push(...planner.finish(speech, pcm.length));
+      } else {
+        frontier = frontierSec;
+        ready.push(...planner.add(speech, frontierSec, pcm.length));
+      }
+      if (!decoding) report();
+      wake();
+    },
+  }).finally(() => {
+    scanned = true;
+    wake();
+  });
+  scan.catch(() => {
+    scanFailed = true;
+  });
+
+  const decode = decoderOver(recognizer, () => pcm.samples, signal);
+  const segments: TranscriptSegment[] = [];
+  const untranscribed: AudioSpan[] = [];
+  try {
+    while (!scanFailed) {
+      decoding = ready.shift();
+      if (decoding) {
+        const got = await transcribeWindow(pcm.samples, decoding, decode);
+        segments.push(...got.segments);
+        untranscribed.push(...got.untranscribed);
+        const done = decoding;
+        decoding = undefined;
+        report(done.to / rate);
+        continue;
+      }
+      if (scanned) break;
+      await new Promise<void>((resolve) => (notify = resolve));
+    }
+    const { speech } = await scan;
+    report();
+    return {
+      text: segments.map((s) => s.text).join(" "),
+      segments,
+      language: "en",
+      ...(untranscribed.length ? { untranscribed } : {}),
+      speech,
+    };
+  } catch (err) {
+    stop.abort(err);
+    await scan.catch(() => {});
+    if (err instanceof VadModelMissingError) throw new LocalModelMissingError(err.message, { cause: err });
+    throw err;
+  }
+}
+
 export function createLocalTranscriber(options: LocalTranscriberOptions = {}): Transcriber {
   const numThreads = options.numThreads ?? defaultThreads();
   if (options.concurrency !== undefined) {
@@ -207,32 +332,7 @@ export function createLocalTranscriber(options: LocalTranscriberOptions = {}): T
       // A whole file holds the slot, so queued calls keep no PCM in memory and finish in
       // order instead of all crawling along together.
       return runQueued(queue, async () => {
-        const pcm = await decodePcm(input.filePath, { signal: input.signal });
-        const speech = await detectSpeechInPcm(pcm, { dir: options.vadDir ?? defaultVadDir(), signal: input.signal }).catch(
-          (err: unknown) => {
-            if (err instanceof VadModelMissingError) throw new LocalModelMissingError(err.message, { cause: err });
-            throw err;
-          },
-        );
-        const decode = decoderOver(recognizer, pcm, input.signal);
-        const segments: TranscriptSegment[] = [];
-        const untranscribed: AudioSpan[] = [];
-        const windows = planSpeechWindows(speech, pcm.length, { sampleRate: PCM_SAMPLE_RATE });
-        for (const [i, w] of windows.entries()) {
-          const got = await transcribeWindow(pcm, w, decode);
-          segments.push(...got.segments);
-          untranscribed.push(...got.untranscribed);
-          // Up to the next window's start: the silence between them is done too.
-          const next = windows[i + 1];
-          input.onProgress?.((next ? next.from : pcm.length) / PCM_SAMPLE_RATE);
-        }
-        return {
-          text: segments.map((s) => s.text).join(" "),
-          segments,
-          language: "en",
-          ...(untranscribed.length ? { untranscribed } : {}),
-          speech,
-        };
+        return transcribeStreaming(recognizer, input, options.vadDir ?? defaultVadDir());
       }, { signal: input.signal, priority: input.priority });
     },
   };
