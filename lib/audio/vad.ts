@@ -76,9 +76,21 @@ async function withVad<T>(dir: string, use: (vad: Vad) => Promise<T>): Promise<T
   }
 }
 
-/** Loads a detector now (at worker start) rather than in the middle of a transcription. */
-export async function preloadVad(dir: string = defaultVadDir()): Promise<void> {
-  await withVad(dir, async () => {});
+/** Detectors made per directory, in use or free. */
+const made = new Map<string, number>();
+
+/**
+ * Loads `count` detectors now (at worker start, or while prepare runs) rather than in the
+ * middle of a transcription, one per turn of the event loop, which each load blocks.
+ */
+export async function preloadVad(dir: string = defaultVadDir(), count = 1): Promise<void> {
+  const free = pool.get(dir) ?? [];
+  pool.set(dir, free);
+  while ((made.get(dir) ?? 0) < count) {
+    await yieldToLoop();
+    if ((made.get(dir) ?? 0) >= count) break;
+    free.push(await createVad(dir));
+  }
 }
 
 async function createVad(dir: string): Promise<Vad> {
@@ -93,7 +105,9 @@ async function createVad(dir: string): Promise<Vad> {
     debug: 0,
   };
   // The buffer holds one pending segment's samples; segments are at most 20 s.
-  return new VadClass(cfg, 60);
+  const vad = new VadClass(cfg, 60);
+  made.set(dir, (made.get(dir) ?? 0) + 1);
+  return vad;
 }
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));

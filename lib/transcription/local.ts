@@ -321,6 +321,13 @@ export function createLocalTranscriber(options: LocalTranscriberOptions = {}): T
     queue.concurrency = Math.max(1, Math.floor(options.concurrency));
   }
   const dir = () => options.modelDir ?? defaultModelDir();
+  const vadDir = () => options.vadDir ?? defaultVadDir();
+  // The model and a voice detector per decode slot load now, while prepare cuts the parts:
+  // loaded when the first two parts started, they held back the first window by ~1.5 s idle
+  // (~5 s at load 4). A model that is missing fails here quietly and again, loudly, in transcribe().
+  void recognizerFor(dir(), numThreads)
+    .then(() => preloadVad(vadDir(), queue.concurrency))
+    .catch(() => {});
 
   return {
     name: "local:moonshine-tiny",
@@ -332,7 +339,7 @@ export function createLocalTranscriber(options: LocalTranscriberOptions = {}): T
       // A whole file holds the slot, so queued calls keep no PCM in memory and finish in
       // order instead of all crawling along together.
       return runQueued(queue, async () => {
-        return transcribeStreaming(recognizer, input, options.vadDir ?? defaultVadDir());
+        return transcribeStreaming(recognizer, input, vadDir());
       }, { signal: input.signal, priority: input.priority });
     },
   };
