@@ -2,8 +2,9 @@
  * A long recording end to end through the real built app, the engine and the local transcriber:
  * upload → completed, with chunks in parallel (CHUNK_PARALLELISM=4, the default) and one after
  * another (CHUNK_PARALLELISM=1), a fresh `next start` + engine + DATA_DIR for each.
- *   npm run bench:transcribe [-- --quick] [-- --build]
+ *   npm run bench:transcribe [-- --quick] [-- --build] [-- --parallel-only]
  *
+ * --parallel-only: the parallel run alone (its progress figures, in half the time).
  * 40 minutes with CHUNK_SECONDS=300 (8 chunks); --quick: 5 minutes with CHUNK_SECONDS=60 (5 chunks).
  * Reports per run: wall time (request start of POST /api/sessions → the GET that first shows
  * `completed`, polled every 250 ms), the per-stage breakdown from the session's stage log
@@ -12,6 +13,7 @@
  * 250 ms, plus the kernel's VmHWM high-water mark).
  */
 import fs from "node:fs";
+import os from "node:os";
 import { wordErrorRate } from "@/lib/transcription/wer";
 import { longRecording } from "./support/audio";
 import { type SessionDetail, SessionsClient, type TimelineEntry } from "./support/client";
@@ -40,6 +42,8 @@ export interface TranscribeRun {
   words: number;
   memory: { peakTreeMb: number; peakServerRssMb: number; vmHwmMb: number };
   progress: ProgressFigures;
+  /** 1-minute load average when the run started and ended: the figures are only as good as the machine was quiet. */
+  loadAverage: { start: number; end: number };
 }
 export interface ProgressFigures {
   /** Upload acknowledged → the first progress above 0 %. */
@@ -129,6 +133,7 @@ async function oneRun(opts: { parallelism: number; chunkSeconds: number; bytes: 
     }
     client = new SessionsClient(app.url);
     const mem = sampleMemory(app.proc.pid, 250);
+    const loadStart = os.loadavg()[0]!;
     log(`transcribe: CHUNK_PARALLELISM=${opts.parallelism} CHUNK_SECONDS=${opts.chunkSeconds}, ${(opts.bytes.length / 1e6).toFixed(1)} MB`);
     const t0 = performance.now();
     const s = await client.create("bench-long.mp3", opts.bytes.length, "audio/mpeg");
@@ -178,6 +183,7 @@ async function oneRun(opts: { parallelism: number; chunkSeconds: number; bytes: 
       words: text.split(/\s+/).filter(Boolean).length,
       memory,
       progress: progressFigures(samples, uploaded),
+      loadAverage: { start: round(loadStart, 1), end: round(os.loadavg()[0]!, 1) },
     };
   } finally {
     client?.close();
@@ -186,18 +192,18 @@ async function oneRun(opts: { parallelism: number; chunkSeconds: number; bytes: 
   }
 }
 
-export async function runTranscribe(opts: { quick: boolean }): Promise<TranscribeResults> {
+export async function runTranscribe(opts: { quick: boolean; parallelOnly?: boolean }): Promise<TranscribeResults> {
   const rec = await longRecording(opts.quick ? 5 : 40);
   const chunkSeconds = opts.quick ? 60 : 300;
   const bytes = fs.readFileSync(rec.path);
   const runs: TranscribeRun[] = [];
-  for (const parallelism of [4, 1]) {
+  for (const parallelism of opts.parallelOnly ? [4] : [4, 1]) {
     runs.push(await oneRun({ parallelism, chunkSeconds, bytes, referenceText: rec.referenceText!, durationSec: rec.durationSec }));
   }
   return {
     recording: { label: rec.label, durationSec: round(rec.durationSec, 1), bytes: bytes.length },
     runs,
-    ratio: round(runs[1]!.wallSeconds / runs[0]!.wallSeconds, 2),
+    ratio: runs[1] ? round(runs[1].wallSeconds / runs[0]!.wallSeconds, 2) : NaN,
     settings:
       "local transcriber: createLocalTranscriber() defaults (lib/providers.ts passes no options): decode concurrency 1 per process, " +
       `numThreads min(4, cores) = ${Math.min(4, (await import("node:os")).availableParallelism())}; PROCESSING_CONCURRENCY default 5`,
@@ -212,21 +218,25 @@ export function printTranscribe(r: TranscribeResults): void {
         `WER ${x.wer}% (${x.words} words), peak RSS ${x.memory.peakTreeMb} MB (tree; VmHWM ${x.memory.vmHwmMb} MB)`,
     );
     console.log(`    stages: ${x.stages.map((s) => `${s.stage} ${s.seconds} s`).join(", ")}`);
-    const p = x.progress;
-    console.log(
-      `    progress: first visible after ${p.firstVisibleSec ?? "–"} s, longest stall ${p.longestStallSec} s, ${p.distinctValues} distinct values; ` +
-        `ETA error at 25/50/75 %: ${(["25", "50", "75"] as const).map((k) => (p.etaErrorPct[k] === null ? "–" : `${p.etaErrorPct[k]} %`)).join(" / ")}`,
-    );
+    console.log(`    progress: ${formatProgress(x.progress)} (load average ${x.loadAverage.start} → ${x.loadAverage.end})`);
     console.log(`    transcribe steps: span ${x.transcribeStepsSpanSeconds} s, sum ${x.transcribeStepsSumSeconds} s; other steps: ${x.steps.filter((s) => !s.name.startsWith("transcribe-")).map((s) => `${s.name} ${s.seconds} s`).join(", ")}`);
   }
-  console.log(`  sequential / parallel = ${r.ratio}×   (${r.settings})`);
+  if (r.runs.length > 1) console.log(`  sequential / parallel = ${r.ratio}×   (${r.settings})`);
+}
+
+/** What a person watching the bar sees, in one line. */
+export function formatProgress(p: ProgressFigures): string {
+  return (
+    `first visible after ${p.firstVisibleSec ?? "–"} s, longest stall ${p.longestStallSec} s, ${p.distinctValues} distinct values; ` +
+    `ETA error at 25/50/75 %: ${(["25", "50", "75"] as const).map((k) => (p.etaErrorPct[k] === null ? "–" : `${p.etaErrorPct[k]} %`)).join(" / ")}`
+  );
 }
 
 if (isMain(import.meta.url)) {
   runMain(async () => {
     const quick = hasFlag("quick");
     await ensureBuild(hasFlag("build"));
-    const r = await runTranscribe({ quick });
+    const r = await runTranscribe({ quick, parallelOnly: hasFlag("parallel-only") });
     printTranscribe(r);
     writeResult("transcribe.json", { date: new Date().toISOString(), quick, ...r });
   });
