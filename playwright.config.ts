@@ -60,6 +60,9 @@ export default defineConfig({
         ADMIN_EMAILS: "admin@murmur.test",
         // /operations is closed without one; the accessibility spec visits it as an operator.
         OPERATIONS_TOKEN: E2E_OPERATIONS_TOKEN,
+        // Completion webhooks to a receiver the operations spec starts on this machine.
+        WEBHOOK_SECRET: "whsec_ZTJlLXdlYmhvb2stc2VjcmV0LTAxMjM0NTY3ODk=",
+        WEBHOOK_ALLOW_PRIVATE: "true",
       },
     },
     {

@@ -206,7 +206,7 @@ function Row({ r, checked, onToggle, onAction }: { r: OperatorRow; checked: bool
       </td>
       <td className="max-w-[18rem] px-3 py-2 text-xs text-red-700">{r.error ?? ""}</td>
       <td className="space-x-1 whitespace-nowrap px-3 py-2">
-        {(r.status === "failed" || r.status === "cancelled" || r.stale) && (
+        {(r.retryable || r.stale) && (
           <button type="button" className="rounded border px-2 py-0.5" onClick={() => onAction("retry")}>
             Retry
           </button>

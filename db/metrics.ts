@@ -7,12 +7,20 @@ import { rowsOf } from "./operations";
  * instance (serverless has many short-lived ones) answers the same figures.
  */
 
-/** Runs that ended, by final status (from the stage log, so a retried session counts each ending). */
-export async function endings(db: Database): Promise<Record<string, number>> {
-  const res = await db.execute(sql`
-    select status, count(*)::int as n from stage_log
-    where status in ('completed', 'failed', 'cancelled') group by status`);
-  return Object.fromEntries(rowsOf<{ status: string; n: number }>(res).map((r) => [r.status, Number(r.n)]));
+/**
+ * The running totals (metric_totals), kept by triggers as sessions end and steps are
+ * retried; retention deleting sessions and their logs leaves them as they are.
+ */
+export async function totals(db: Database): Promise<{ endings: Record<string, number>; audioSeconds: number; stepRetries: number }> {
+  const res = await db.execute(sql`select name, label, value from metric_totals`);
+  const out = { endings: {} as Record<string, number>, audioSeconds: 0, stepRetries: 0 };
+  for (const r of rowsOf<{ name: string; label: string; value: number }>(res)) {
+    const v = Number(r.value);
+    if (r.name === "sessions_total") out.endings[r.label] = v;
+    else if (r.name === "audio_seconds_total") out.audioSeconds = v;
+    else if (r.name === "step_retries_total") out.stepRetries = v;
+  }
+  return out;
 }
 
 export async function currentByStatus(db: Database): Promise<Record<string, number>> {
@@ -44,19 +52,6 @@ export async function queueWaits(db: Database): Promise<number[]> {
     select extract(epoch from next_at - at)::float8 as seconds from l
     where status = 'queued' and next_status = 'processing'`);
   return rowsOf<{ seconds: number }>(res).map((r) => Number(r.seconds));
-}
-
-export async function audioSecondsCompleted(db: Database): Promise<number> {
-  const res = await db.execute(sql`select coalesce(sum(duration_sec), 0)::float8 as s from sessions where status = 'completed'`);
-  return Number(rowsOf<{ s: number }>(res)[0]?.s ?? 0);
-}
-
-/** Failed step attempts that were retried (the stage log records each one). */
-export async function stepRetries(db: Database): Promise<number> {
-  const res = await db.execute(sql`
-    select count(*)::int as n from stage_log
-    where status = 'processing' and error is not null and message like '%will retry%'`);
-  return Number(rowsOf<{ n: number }>(res)[0]?.n ?? 0);
 }
 
 export async function deliveryCounts(db: Database): Promise<Array<{ kind: string; channel: string; ok: boolean; n: number }>> {

@@ -1,6 +1,7 @@
 import {
   bigint,
   boolean,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -204,9 +205,30 @@ export const deliveries = pgTable(
   (t) => [index("deliveries_session_idx").on(t.sessionId, t.id), index("deliveries_at_idx").on(t.at)],
 );
 
+/**
+ * Running totals behind /api/metrics' counters (`murmur_sessions_total{status}`,
+ * `murmur_audio_seconds_total`, `murmur_step_retries_total`). A Prometheus counter must
+ * never go down, and counting rows of sessions or their stage log did when retention
+ * deleted them. The totals are added to by database triggers (migration 0006) in the
+ * statement that makes the change: a session's status becoming final, a retried step
+ * written to the stage log. Every path that ends a session (steps, cancel, sweep, a
+ * script's UPDATE) counts, and nothing that deletes rows touches them.
+ */
+export const metricTotals = pgTable(
+  "metric_totals",
+  {
+    /** The metric without its prefix: sessions_total, audio_seconds_total, step_retries_total. */
+    name: text("name").notNull(),
+    /** The label value (the status for sessions_total), "" for a metric without labels. */
+    label: text("label").notNull().default(""),
+    value: doublePrecision("value").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.name, t.label] })],
+);
+
 export * from "./auth-schema";
 export const schema = {
-  ...{ sessions, stageLog, chunks, transcripts, transcriptSegments, analyses, alerts, deliveries },
+  ...{ sessions, stageLog, chunks, transcripts, transcriptSegments, analyses, alerts, deliveries, metricTotals },
   ...{ users, authSessions, accounts, verifications, apiKeys },
 };
 

@@ -22,6 +22,6 @@ export function runUrl(
   if (c.INNGEST_RUN_URL) return c.INNGEST_RUN_URL.replaceAll("{runId}", encodeURIComponent(runId));
   if (c.INNGEST_SIGNING_KEY && !env.INNGEST_DEV) return `https://app.inngest.com/env/production/runs/${encodeURIComponent(runId)}`;
   const base = (env.INNGEST_BASE_URL ?? (env.INNGEST_DEV?.startsWith("http") ? env.INNGEST_DEV : "http://127.0.0.1:8288")).replace(/\/+$/, "");
-  // The local engine has no per-run page; its JSON API shows the run with every step and error.
-  return `${base}/api/runs/${encodeURIComponent(runId)}`;
+  // The local engine's dashboard, opened on this run (its steps, attempts and errors).
+  return `${base}/#run=${encodeURIComponent(runId)}`;
 }

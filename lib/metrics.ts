@@ -8,18 +8,18 @@ const QUEUE_BUCKETS = [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900, 3600];
 
 /**
  * A fresh prom-client registry filled from the database for one scrape. Never
- * process-wide counters: each serverless instance would report only what it saw.
+ * process-wide counters: each serverless instance would report only what it saw. The
+ * counters come from running totals that deleting sessions (retention) never lowers.
  */
 export async function collectMetrics(db: Database): Promise<{ contentType: string; body: string }> {
-  const [endings, current, stages, waits, audio, retries, deliveries] = await Promise.all([
-    m.endings(db),
+  const [totals, current, stages, waits, deliveries] = await Promise.all([
+    m.totals(db),
     m.currentByStatus(db),
     m.stageDurations(db),
     m.queueWaits(db),
-    m.audioSecondsCompleted(db),
-    m.stepRetries(db),
     m.deliveryCounts(db),
   ]);
+  const { endings, audioSeconds: audio, stepRetries: retries } = totals;
   const registry = new Registry();
   const registers = [registry];
 

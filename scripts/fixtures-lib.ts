@@ -64,18 +64,27 @@ async function exists(p: string): Promise<boolean> {
 }
 
 /** Builds `name` once: the builder writes to a temporary path that keeps the extension (ffmpeg needs it). */
+/** Builds in flight in this process, by final path: concurrent callers of one fixture share a build. */
+const building = new Map<string, Promise<string>>();
+
 async function make(name: string, build: (tmp: string) => Promise<void>): Promise<string> {
   const final = path.join(FIXTURES_DIR, name);
   if (await exists(final)) return final;
+  const inFlight = building.get(final);
+  if (inFlight) return inFlight;
   const ext = path.extname(name);
   const tmp = path.join(FIXTURES_DIR, `.tmp-${uniq}-${path.basename(name, ext)}${ext}`);
-  try {
-    await build(tmp);
-    await rename(tmp, final);
-  } finally {
-    await rm(tmp, { force: true });
-  }
-  return final;
+  const done = (async () => {
+    try {
+      await build(tmp);
+      await rename(tmp, final);
+    } finally {
+      await rm(tmp, { force: true });
+    }
+    return final;
+  })().finally(() => building.delete(final));
+  building.set(final, done);
+  return done;
 }
 
 const ffmpeg = async (args: string[]): Promise<void> => {

@@ -3,7 +3,11 @@ import * as ops from "@/db/operations";
 import { countByStatus } from "@/db/queries";
 import type { Config } from "@/lib/config";
 import { runUrl } from "@/lib/links";
-import { isStale } from "@/lib/sessions/status";
+import { failureHelp } from "@/lib/sessions/failure";
+import { isStale, SESSION_STAGES } from "@/lib/sessions/status";
+
+/** Hours of history in the outcome and failure-rate charts (the queries read 24). */
+const OUTCOME_HOURS = 24;
 
 export interface OperatorRow {
   id: string;
@@ -16,6 +20,8 @@ export interface OperatorRow {
   generation: number;
   urgent: boolean;
   stale: boolean;
+  /** Retry can succeed (the same rule as the person's button: not for a file that is not audio, nor without the audio). */
+  retryable: boolean;
   error: string | null;
   durationSec: number | null;
   createdAt: string;
@@ -48,6 +54,7 @@ export async function operationsSnapshot(db: Database, c: Config, opts: { status
     generation: r.generation,
     urgent: r.urgent,
     stale: isStale(r, c.STALE_RUN_AFTER, now),
+    retryable: failureHelp(r).retryable,
     error: r.error,
     durationSec: r.durationSec,
     createdAt: r.createdAt.toISOString(),
@@ -57,17 +64,29 @@ export async function operationsSnapshot(db: Database, c: Config, opts: { status
     runUrl: r.runId ? runUrl(c, r.runId) : null,
   }));
 
-  // One row per hour with a column per outcome, and the failure rate of that hour.
+  // One row for each of the last 24 hours (quiet ones too, so the charts read as a timeline
+  // like the queue depth's) with a column per outcome, and the failure rate of that hour:
+  // null when nothing ended, which the chart leaves as a gap rather than a 0 % that never was.
   const hours = new Map<string, { hour: string; completed: number; failed: number; cancelled: number }>();
+  const thisHour = Math.floor(now / 3_600_000) * 3_600_000;
+  for (let i = OUTCOME_HOURS - 1; i >= 0; i--) {
+    const hour = new Date(thisHour - i * 3_600_000).toISOString();
+    hours.set(hour, { hour, completed: 0, failed: 0, cancelled: 0 });
+  }
   for (const p of perHour) {
     const h = hours.get(p.hour) ?? { hour: p.hour, completed: 0, failed: 0, cancelled: 0 };
     if (p.status === "completed" || p.status === "failed" || p.status === "cancelled") h[p.status] += p.n;
     hours.set(p.hour, h);
   }
-  const outcomes = [...hours.values()].map((h) => ({
-    ...h,
-    failureRate: h.completed + h.failed ? Math.round((1000 * h.failed) / (h.completed + h.failed)) / 10 : 0,
-  }));
+  const outcomes = [...hours.values()]
+    .sort((a, b) => a.hour.localeCompare(b.hour))
+    .map((h) => ({
+      ...h,
+      failureRate: h.completed + h.failed ? Math.round((1000 * h.failed) / (h.completed + h.failed)) / 10 : null,
+    }));
+  // In the order a session goes through them, not the database's.
+  const stageOrder = (s: string) => (SESSION_STAGES as readonly string[]).indexOf(s);
+  stages.sort((a, b) => stageOrder(a.stage) - stageOrder(b.stage));
   return {
     sessions,
     counts,

@@ -34,7 +34,7 @@ export async function uploadThroughPage(page: Page, file: string): Promise<strin
 export async function uploadThroughApi(
   request: APIRequestContext,
   file: string,
-  opts: { contentType?: string; body?: Buffer; deleteAfterAnalysis?: boolean } = {},
+  opts: { contentType?: string; body?: Buffer; deleteAfterAnalysis?: boolean; webhookUrl?: string } = {},
 ): Promise<{ id: string; putStatus: number; putBody: unknown }> {
   const bytes = opts.body ?? fs.readFileSync(file);
   const created = await request.post("/api/sessions", {
@@ -43,9 +43,10 @@ export async function uploadThroughApi(
       fileSize: fs.statSync(file).size,
       contentType: opts.contentType ?? "audio/mpeg",
       deleteAfterAnalysis: opts.deleteAfterAnalysis ?? false,
+      ...(opts.webhookUrl ? { webhookUrl: opts.webhookUrl } : {}),
     },
   });
-  expect(created.status()).toBe(201);
+  expect(created.status(), await created.text()).toBe(201);
   const { id, upload } = (await created.json()) as { id: string; upload: { url: string } };
   const put = await request.put(upload.url, { data: bytes, headers: { "content-type": opts.contentType ?? "audio/mpeg" } });
   return { id, putStatus: put.status(), putBody: await put.json() };

@@ -8,6 +8,7 @@ import { sql } from "drizzle-orm";
 import parsePrometheusTextFormat, { type MetricFamily } from "parse-prometheus-text-format";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
+import * as ops from "@/db/operations";
 import * as q from "@/db/queries";
 import { stageLog } from "@/db/schema";
 import { authorizeOperator } from "@/lib/auth/operator";
@@ -100,6 +101,24 @@ describe.each(DRIVERS)("metrics from the database on %s", (driver) => {
 
     expect(Number(family(all, "murmur_audio_seconds_total").metrics[0]!.value)).toBe(600);
     expect(Number(family(all, "murmur_step_retries_total").metrics[0]!.value)).toBe(2);
+  });
+
+  it("never lowers a counter when sessions and their logs are deleted (retention), and counts a note on an ended session as no new ending", async () => {
+    const counters = async () => {
+      const all = parsePrometheusTextFormat((await collectMetrics(db)).body);
+      const byStatus = Object.fromEntries(family(all, "murmur_sessions_total").metrics.map((m) => [m.labels!.status, Number(m.value)]));
+      const one = (name: string) => Number(family(all, name).metrics[0]!.value);
+      return { byStatus, audio: one("murmur_audio_seconds_total"), retries: one("murmur_step_retries_total") };
+    };
+    const before = await counters();
+    const [completed] = ops.rowsOf<{ id: string }>(await db.execute(sql`select id from sessions where status = 'completed'`));
+    // What retention writes when it deletes the audio: a log row that repeats the status.
+    await ops.logEntry(db, completed!.id, "The audio was deleted 4s after processing ended (retention)");
+    expect(await counters()).toEqual(before);
+
+    await db.execute(sql`delete from sessions`);
+    expect(ops.rowsOf<{ n: number }>(await db.execute(sql`select count(*)::int as n from stage_log`))[0]!.n).toBe(0);
+    expect(await counters()).toEqual({ byStatus: { completed: 1, failed: 1, cancelled: 0 }, audio: 600, retries: 2 });
   });
 });
 
