@@ -12,6 +12,8 @@
  * the estimate was made (other work started or stopped): then against the time that would have
  * been left at the pace the estimate could see.
  */
+import fsp from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildLongRecording, ensureFixtures, type Fixtures, type LongRecording } from "@/scripts/fixtures-lib";
@@ -130,6 +132,10 @@ describe("progress on the 40-minute recording with the local model", () => {
         `(allowed ${sec(allowedGapMs)} s), ETA at ${half.progress} %: ${half.etaSec} s vs ${leftSec.toFixed(1)} s left ` +
         `(pace after/before ${paceChange.toFixed(2)}${steady ? "" : `, judged against ${judgedLeftSec.toFixed(1)} s`}: error ${Math.round(etaError * 100)} %)`,
     );
+    // Every sample, for a look at where the time went (not kept: the temporary directory).
+    const dump = path.join(os.tmpdir(), `murmur-progress-long-${process.pid}.json`);
+    await fsp.writeFile(dump, JSON.stringify({ samples, waiting, durationSec: long.durationSec }));
+    console.log(`[progress-long] samples in ${dump}`);
     // What the page showed around the longest stall, to tell where it came from when it fails.
     const around = samples.filter((s) => s.at >= longest.at - 2000 && s.at <= longest.at + longest.ms + 1000);
     console.log(around.map((s) => `  ${sec(s.at)} s ${s.stage ?? s.status} ${s.progress} % ${s.activity ?? ""}`).join("\n"));
