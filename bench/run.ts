@@ -2,7 +2,7 @@
  * Every benchmark in one run, figures side by side:  npm run bench [-- --quick] [-- --skip-build]
  *   1. builds the app into .next-bench (skipped with --skip-build when a build exists),
  *   2. upload acknowledgement latency (bench/upload-ack.bench.ts),
- *   3. the long recording end to end, chunks in parallel vs one after another (bench/transcribe.bench.ts),
+ *   3. the long recording end to end: today's design, the earlier sequential prepare, and one chunk at a time (bench/transcribe.bench.ts),
  *   3b. priority by duration: a 30 s recording while a 40-minute one transcribes, vs idle (bench/fairness.bench.ts),
  *   4. the local model: load, RTF, WER (bench/local-model.bench.ts),
  *   5. the engine's overhead and throughput (bench/engine.bench.ts, run as its own process),
@@ -70,7 +70,7 @@ runMain(async () => {
   printLocalModel(model);
   console.log(engine.printed);
 
-  const [par, seq] = transcribe.runs;
+  const [par, before, seq] = transcribe.runs;
   const ms = (x: number) => `${x} ms`.padEnd(9);
   const lines = [
     ...upload.uploads.map(
@@ -78,9 +78,10 @@ runMain(async () => {
         `${`upload ack, ${u.file.label} file`.padEnd(28)} median ${ms(u.putTotalMs.median)} p95 ${ms(u.putTotalMs.p95)} (n=${u.n})   ` +
         `after last byte: median ${ms(u.ackMs.median)} p95 ${u.ackMs.p95} ms`,
     ),
-    `${`${transcribe.recording.label} transcription`.padEnd(28)} wall ${par!.wallSeconds} s (parallel ${par!.parallelism}) vs ${seq!.wallSeconds} s (sequential)  ` +
-      `ratio ${transcribe.ratio}×   peak RSS ${Math.max(par!.memory.peakTreeMb, seq!.memory.peakTreeMb)} MB`,
-    `${"".padEnd(28)} stages (parallel): ${par!.stages.filter((s) => s.seconds >= 0.05).map((s) => `${s.stage} ${s.seconds} s`).join(", ")}`,
+    `${`${transcribe.recording.label} transcription`.padEnd(28)} wall ${par!.wallSeconds} s (parallel ${par!.parallelism}) vs ${before!.wallSeconds} s (earlier sequential prepare) ` +
+      `vs ${seq!.wallSeconds} s (one chunk at a time)   peak RSS ${Math.max(par!.memory.peakTreeMb, before!.memory.peakTreeMb, seq!.memory.peakTreeMb)} MB`,
+    `${"".padEnd(28)} stages (parallel): ${par!.stages.filter((s) => s.seconds >= 0.05).map((s) => `${s.stage} ${s.seconds} s`).join(", ")}; ` +
+      `earlier prepare: ${before!.stages.filter((s) => s.seconds >= 0.05).map((s) => `${s.stage} ${s.seconds} s`).join(", ")}`,
     `${"".padEnd(28)} progress (parallel): ${formatProgress(par!.progress)}`,
     `${`${fairness.short.label} clip, busy vs idle`.padEnd(28)} while ${fairness.long.label} transcribes ${fairness.busySeconds} s vs idle ${fairness.idleSeconds} s   ratio ${fairness.ratio}× (target ≤ 3×)`,
     `${"local model".padEnd(28)} load ${model.loadMs} ms   RTF ${model.rtf}   WER librivox ${model.files[0]!.wer}%   WER espeak ${model.files[1]!.wer}%`,

@@ -1,10 +1,11 @@
 /**
  * A long recording end to end through the real built app, the engine and the local transcriber:
- * upload → completed, with chunks in parallel (CHUNK_PARALLELISM=4, the default) and one after
- * another (CHUNK_PARALLELISM=1), a fresh `next start` + engine + DATA_DIR for each.
- *   npm run bench:transcribe [-- --quick] [-- --build] [-- --parallel-only]
+ * upload → completed, with chunks in parallel (CHUNK_PARALLELISM=4, the default), the same with
+ * the earlier prepare (PREPARE_MODE=sequential: every part encoded to Opus before any
+ * transcription), and one chunk after another (CHUNK_PARALLELISM=1), a fresh `next start` +
+ * engine + DATA_DIR for each.
+ *   npm run bench:transcribe [-- --quick] [-- --build]
  *
- * --parallel-only: the parallel run alone (its progress figures, in half the time).
  * 40 minutes with CHUNK_SECONDS=300 (8 chunks); --quick: 5 minutes with CHUNK_SECONDS=60 (5 chunks).
  * Reports per run: wall time (request start of POST /api/sessions → the GET that first shows
  * `completed`, polled every 250 ms), the per-stage breakdown from the session's stage log
@@ -24,7 +25,10 @@ export interface StageTime {
   stage: string;
   seconds: number;
 }
+export type PrepareMode = "streamlined" | "sequential";
 export interface TranscribeRun {
+  /** PREPARE_MODE of the run (lib/config.ts). */
+  prepareMode: PrepareMode;
   parallelism: number;
   chunkSeconds: number;
   chunks: number;
@@ -42,8 +46,6 @@ export interface TranscribeRun {
   words: number;
   memory: { peakTreeMb: number; peakServerRssMb: number; vmHwmMb: number };
   progress: ProgressFigures;
-  /** 1-minute load average when the run started and ended: the figures are only as good as the machine was quiet. */
-  loadAverage: { start: number; end: number };
 }
 export interface ProgressFigures {
   /** Upload acknowledged → the first progress above 0 %. */
@@ -57,7 +59,12 @@ export interface ProgressFigures {
 export interface TranscribeResults {
   recording: { label: string; durationSec: number; bytes: number };
   runs: TranscribeRun[];
+  /** One chunk at a time / chunks in parallel (both with today's prepare). */
   ratio: number;
+  /** The earlier sequential prepare / today's, both with chunks in parallel. */
+  prepareRatio: number;
+  /** Load average when each run started and when the last ended (the machine may be shared). */
+  load: { atStart: number[][]; atEnd: number[] };
   settings: string;
 }
 
@@ -113,7 +120,7 @@ async function engineSteps(engineUrl: string) {
   return steps;
 }
 
-async function oneRun(opts: { parallelism: number; chunkSeconds: number; bytes: Buffer; referenceText: string; durationSec: number }): Promise<TranscribeRun> {
+async function oneRun(opts: { prepareMode: PrepareMode; parallelism: number; chunkSeconds: number; bytes: Buffer; referenceText: string; durationSec: number }): Promise<TranscribeRun> {
   const appPort = await freePort();
   const engine = await startEngine({ appUrl: `http://127.0.0.1:${appPort}/api/inngest` });
   let app: Awaited<ReturnType<typeof startApp>> | undefined;
@@ -122,7 +129,7 @@ async function oneRun(opts: { parallelism: number; chunkSeconds: number; bytes: 
     app = await startApp({
       port: appPort,
       enginePort: engine.port,
-      env: { CHUNK_PARALLELISM: String(opts.parallelism), CHUNK_SECONDS: String(opts.chunkSeconds) },
+      env: { CHUNK_PARALLELISM: String(opts.parallelism), CHUNK_SECONDS: String(opts.chunkSeconds), PREPARE_MODE: opts.prepareMode },
     });
     // The engine syncs the app's functions within its poll interval.
     for (let i = 0; ; i++) {
@@ -133,8 +140,7 @@ async function oneRun(opts: { parallelism: number; chunkSeconds: number; bytes: 
     }
     client = new SessionsClient(app.url);
     const mem = sampleMemory(app.proc.pid, 250);
-    const loadStart = os.loadavg()[0]!;
-    log(`transcribe: CHUNK_PARALLELISM=${opts.parallelism} CHUNK_SECONDS=${opts.chunkSeconds}, ${(opts.bytes.length / 1e6).toFixed(1)} MB`);
+    log(`transcribe: PREPARE_MODE=${opts.prepareMode} CHUNK_PARALLELISM=${opts.parallelism} CHUNK_SECONDS=${opts.chunkSeconds}, ${(opts.bytes.length / 1e6).toFixed(1)} MB`);
     const t0 = performance.now();
     const s = await client.create("bench-long.mp3", opts.bytes.length, "audio/mpeg");
     const put = await client.put(s.uploadUrl, opts.bytes, "audio/mpeg");
@@ -167,6 +173,7 @@ async function oneRun(opts: { parallelism: number; chunkSeconds: number; bytes: 
     const text = d.transcript?.text ?? "";
     await client.delete(s.id);
     return {
+      prepareMode: opts.prepareMode,
       parallelism: opts.parallelism,
       chunkSeconds: opts.chunkSeconds,
       chunks: d.chunks.total,
@@ -183,7 +190,6 @@ async function oneRun(opts: { parallelism: number; chunkSeconds: number; bytes: 
       words: text.split(/\s+/).filter(Boolean).length,
       memory,
       progress: progressFigures(samples, uploaded),
-      loadAverage: { start: round(loadStart, 1), end: round(os.loadavg()[0]!, 1) },
     };
   } finally {
     client?.close();
@@ -192,36 +198,48 @@ async function oneRun(opts: { parallelism: number; chunkSeconds: number; bytes: 
   }
 }
 
-export async function runTranscribe(opts: { quick: boolean; parallelOnly?: boolean }): Promise<TranscribeResults> {
+export async function runTranscribe(opts: { quick: boolean }): Promise<TranscribeResults> {
   const rec = await longRecording(opts.quick ? 5 : 40);
   const chunkSeconds = opts.quick ? 60 : 300;
   const bytes = fs.readFileSync(rec.path);
   const runs: TranscribeRun[] = [];
-  for (const parallelism of opts.parallelOnly ? [4] : [4, 1]) {
-    runs.push(await oneRun({ parallelism, chunkSeconds, bytes, referenceText: rec.referenceText!, durationSec: rec.durationSec }));
+  const atStart: number[][] = [];
+  // Today's design, the earlier prepare in the same run (the load of a shared machine changes by
+  // the minute, so figures from different runs do not compare), then one chunk at a time.
+  const plan: Array<{ prepareMode: PrepareMode; parallelism: number }> = [
+    { prepareMode: "streamlined", parallelism: 4 },
+    { prepareMode: "sequential", parallelism: 4 },
+    { prepareMode: "streamlined", parallelism: 1 },
+  ];
+  for (const p of plan) {
+    atStart.push(os.loadavg().map((x) => round(x, 1)));
+    runs.push(await oneRun({ ...p, chunkSeconds, bytes, referenceText: rec.referenceText!, durationSec: rec.durationSec }));
   }
+  const [now, before, oneAtATime] = runs as [TranscribeRun, TranscribeRun, TranscribeRun];
   return {
     recording: { label: rec.label, durationSec: round(rec.durationSec, 1), bytes: bytes.length },
     runs,
-    ratio: runs[1] ? round(runs[1].wallSeconds / runs[0]!.wallSeconds, 2) : NaN,
+    ratio: round(oneAtATime.wallSeconds / now.wallSeconds, 2),
+    prepareRatio: round(before.wallSeconds / now.wallSeconds, 2),
+    load: { atStart, atEnd: os.loadavg().map((x) => round(x, 1)) },
     settings:
       "local transcriber: createLocalTranscriber() defaults (lib/providers.ts passes no options): decode concurrency 1 per process, " +
-      `numThreads min(4, cores) = ${Math.min(4, (await import("node:os")).availableParallelism())}; PROCESSING_CONCURRENCY default 5`,
+      `numThreads min(4, cores) = ${Math.min(4, os.availableParallelism())}; PROCESSING_CONCURRENCY default 5`,
   };
 }
 
 export function printTranscribe(r: TranscribeResults): void {
   console.log(`${r.recording.label} recording (${r.recording.durationSec} s, ${(r.recording.bytes / 1e6).toFixed(1)} MB), local provider, upload → completed:`);
-  for (const x of r.runs) {
+  for (const [i, x] of r.runs.entries()) {
     console.log(
-      `  CHUNK_PARALLELISM=${x.parallelism}: wall ${x.wallSeconds} s (RTF ${x.realTimeFactor}; upload ${x.uploadSeconds} s), ${x.chunks} chunks of ${x.chunkSeconds} s, ` +
+      `  PREPARE_MODE=${x.prepareMode} CHUNK_PARALLELISM=${x.parallelism} (load ${r.load.atStart[i]?.join(" ") ?? "?"}): wall ${x.wallSeconds} s (RTF ${x.realTimeFactor}; upload ${x.uploadSeconds} s), ${x.chunks} chunks of ${x.chunkSeconds} s, ` +
         `WER ${x.wer}% (${x.words} words), peak RSS ${x.memory.peakTreeMb} MB (tree; VmHWM ${x.memory.vmHwmMb} MB)`,
     );
     console.log(`    stages: ${x.stages.map((s) => `${s.stage} ${s.seconds} s`).join(", ")}`);
-    console.log(`    progress: ${formatProgress(x.progress)} (load average ${x.loadAverage.start} → ${x.loadAverage.end})`);
+    console.log(`    progress: ${formatProgress(x.progress)}`);
     console.log(`    transcribe steps: span ${x.transcribeStepsSpanSeconds} s, sum ${x.transcribeStepsSumSeconds} s; other steps: ${x.steps.filter((s) => !s.name.startsWith("transcribe-")).map((s) => `${s.name} ${s.seconds} s`).join(", ")}`);
   }
-  if (r.runs.length > 1) console.log(`  sequential / parallel = ${r.ratio}×   (${r.settings})`);
+  console.log(`  earlier sequential prepare / today's = ${r.prepareRatio}×; one chunk at a time / parallel = ${r.ratio}×   (${r.settings})`);
 }
 
 /** What a person watching the bar sees, in one line. */
@@ -236,7 +254,7 @@ if (isMain(import.meta.url)) {
   runMain(async () => {
     const quick = hasFlag("quick");
     await ensureBuild(hasFlag("build"));
-    const r = await runTranscribe({ quick, parallelOnly: hasFlag("parallel-only") });
+    const r = await runTranscribe({ quick });
     printTranscribe(r);
     writeResult("transcribe.json", { date: new Date().toISOString(), quick, ...r });
   });

@@ -315,6 +315,11 @@ export async function replaceChunks(db: Database, sessionId: string, list: NewCh
   });
 }
 
+/** Records the size of a part once it is stored (size 0 means planned, not cut yet). */
+export async function setChunkSize(db: Database, sessionId: string, index: number, sizeBytes: number): Promise<void> {
+  await db.update(chunks).set({ sizeBytes }).where(and(eq(chunks.sessionId, sessionId), eq(chunks.index, index)));
+}
+
 /** Stores one chunk's segments and returns how much audio (seconds) is now transcribed. */
 export async function saveChunkSegments(
   db: Database,
@@ -370,7 +375,7 @@ export async function reportChunkProgress(
   generation: number,
   index: number,
   doneSec: number,
-  toProgress: (secondsDone: number) => number,
+  toProgress: (secondsDone: number, cutShare: number) => number,
 ): Promise<boolean> {
   return db.transaction(async (tx) => {
     const [owned] = await tx
@@ -382,24 +387,63 @@ export async function reportChunkProgress(
       .update(chunks)
       .set({ doneSec: sql`least(${chunks.endSec} - ${chunks.startSec}, greatest(${chunks.doneSec}, ${doneSec}))` })
       .where(and(eq(chunks.sessionId, sessionId), eq(chunks.index, index), isNull(chunks.transcribedAt)));
-    const rows = await tx
-      .select({ index: chunks.index, doneSec: chunks.doneSec, startedAt: chunks.startedAt, transcribedAt: chunks.transcribedAt })
-      .from(chunks)
-      .where(eq(chunks.sessionId, sessionId))
-      .orderBy(asc(chunks.index));
-    const seconds = rows.reduce((sum, r) => sum + r.doneSec, 0);
-    const inFlight = rows.filter((r) => r.startedAt && !r.transcribedAt).map((r) => r.index);
-    const progress = Math.max(0, Math.min(100, Math.round(toProgress(seconds))));
-    await tx
-      .update(sessions)
-      .set({
-        progress: sql`greatest(${sessions.progress}, ${progress})`,
-        activity: inFlight.length ? `Transcribing ${describeParts(inFlight, owned.total)}` : null,
-        updatedAt: sql`now()`,
-      })
-      .where(eq(sessions.id, sessionId));
+    await writePartsProgress(tx, sessionId, owned.total, toProgress);
     return true;
   });
+}
+
+/**
+ * A part was cut and stored while others transcribe (remote providers' parts): records its
+ * size, which marks it cut, and moves the bar like reportChunkProgress. Fenced the same way.
+ */
+export async function markChunkCut(
+  db: Database,
+  sessionId: string,
+  generation: number,
+  index: number,
+  sizeBytes: number,
+  toProgress: (secondsDone: number, cutShare: number) => number,
+): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const [owned] = await tx
+      .select({ id: sessions.id, total: sessions.chunksTotal })
+      .from(sessions)
+      .where(and(eq(sessions.id, sessionId), eq(sessions.generation, generation), eq(sessions.status, "processing")));
+    if (!owned) return false;
+    await tx.update(chunks).set({ sizeBytes }).where(and(eq(chunks.sessionId, sessionId), eq(chunks.index, index)));
+    await writePartsProgress(tx, sessionId, owned.total, toProgress);
+    return true;
+  });
+}
+
+/** The bar from every part's state: seconds decoded, parts cut (size > 0), and the parts in flight named. */
+async function writePartsProgress(
+  tx: Parameters<Parameters<Database["transaction"]>[0]>[0],
+  sessionId: string,
+  total: number,
+  toProgress: (secondsDone: number, cutShare: number) => number,
+): Promise<void> {
+  const rows = await tx
+    .select({ index: chunks.index, doneSec: chunks.doneSec, sizeBytes: chunks.sizeBytes, startedAt: chunks.startedAt, transcribedAt: chunks.transcribedAt })
+    .from(chunks)
+    .where(eq(chunks.sessionId, sessionId))
+    .orderBy(asc(chunks.index));
+  const seconds = rows.reduce((sum, r) => sum + r.doneSec, 0);
+  const cut = rows.filter((r) => r.sizeBytes > 0 || r.transcribedAt).length;
+  const inFlight = rows.filter((r) => r.startedAt && !r.transcribedAt).map((r) => r.index);
+  const progress = Math.max(0, Math.min(100, Math.round(toProgress(seconds, rows.length ? cut / rows.length : 1))));
+  const doing = [
+    ...(cut < rows.length ? [`Cutting parts (${cut} of ${total} cut)`] : []),
+    ...(inFlight.length ? [`${cut < rows.length ? "transcribing" : "Transcribing"} ${describeParts(inFlight, total)}`] : []),
+  ];
+  await tx
+    .update(sessions)
+    .set({
+      progress: sql`greatest(${sessions.progress}, ${progress})`,
+      activity: doing.length ? doing.join("; ") : null,
+      updatedAt: sql`now()`,
+    })
+    .where(eq(sessions.id, sessionId));
 }
 
 export async function deleteChunkRows(db: Database, sessionId: string): Promise<void> {

@@ -47,35 +47,83 @@ export interface QueuedOptions {
    */
   priority?: number;
   /**
-   * Aborted while the call waits: it leaves the queue at once (rejecting with the
-   * signal's reason) and never starts. Once started, the task itself decides how to
-   * stop, and it keeps its slot until it has, so the CPU is never oversubscribed.
+   * Aborted while the call waits (for its first turn or, after yielding, its next): it
+   * leaves the queue at once, rejecting with the signal's reason. While it holds the slot
+   * the task itself decides how to stop, and keeps the slot until it has, so the CPU is
+   * never oversubscribed.
    */
   signal?: AbortSignal;
   /** The clock, in ms (tests). */
   now?: () => number;
 }
 
-export function runQueued<T>(queue: PQueue, task: () => Promise<T>, options: QueuedOptions = {}): Promise<T> {
+/** What a queued task holds while it runs. */
+export interface Turn {
+  /**
+   * Between two units of work (the local model: windows): when a more urgent call is
+   * waiting, hands it this slot and waits for the slot back, ahead of the calls queued
+   * after this one. A short clip then waits for one window of a long part, not the whole
+   * part. Rejects when the call is aborted while it waits.
+   */
+  yieldToUrgent(): Promise<void>;
+}
+
+/** The calls waiting on each queue, with the priority they wait at. */
+const waiting = new WeakMap<PQueue, Set<{ priority: number }>>();
+
+export function runQueued<T>(queue: PQueue, task: (turn: Turn) => Promise<T>, options: QueuedOptions = {}): Promise<T> {
   const { signal } = options;
   if (signal?.aborted) return Promise.reject(signal.reason as Error);
-  // p-queue's own signal also rejects a running call and frees its slot before the task
-  // has stopped; this one aborts only while the call still waits.
-  const whileQueued = new AbortController();
-  let started = false;
-  const onAbort = () => {
-    if (!started) whileQueued.abort(signal?.reason);
-  };
-  signal?.addEventListener("abort", onAbort, { once: true });
-  const enqueuedSec = (options.now ?? Date.now)() / 1000;
-  return queue
-    .add(
-      () => {
-        started = true;
-        return task();
+  // p-queue starts the highest number first, and equal numbers in arrival order.
+  const priority = (options.priority ?? 0) - (options.now ?? Date.now)() / 1000;
+  let waiters = waiting.get(queue);
+  if (!waiters) waiting.set(queue, (waiters = new Set()));
+  const others = waiters;
+
+  /** Waits for the slot (at `at`); resolves with the function that gives it back. */
+  const take = (at: number) =>
+    new Promise<() => void>((resolve, reject) => {
+      // p-queue's own signal also rejects a running call and frees its slot before the task
+      // has stopped; this one aborts only while the call still waits.
+      const whileWaiting = new AbortController();
+      const onAbort = () => whileWaiting.abort(signal?.reason);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      const me = { priority: at };
+      others.add(me);
+      const settle = () => {
+        others.delete(me);
+        signal?.removeEventListener("abort", onAbort);
+      };
+      queue
+        .add(
+          () =>
+            new Promise<void>((giveBack) => {
+              settle();
+              resolve(giveBack);
+            }),
+          { priority: at, signal: whileWaiting.signal },
+        )
+        .catch((err: unknown) => {
+          settle();
+          reject(err as Error);
+        });
+    });
+
+  return take(priority).then(async (first) => {
+    let giveBack = first;
+    const turn: Turn = {
+      async yieldToUrgent() {
+        if (![...others].some((w) => w.priority > priority)) return;
+        giveBack();
+        giveBack = () => {};
+        // A millisecond ahead of its own priority: back before calls queued in the same millisecond.
+        giveBack = await take(priority + 0.001);
       },
-      // p-queue starts the highest number first, and equal numbers in arrival order.
-      { priority: (options.priority ?? 0) - enqueuedSec, signal: whileQueued.signal },
-    )
-    .finally(() => signal?.removeEventListener("abort", onAbort));
+    };
+    try {
+      return await task(turn);
+    } finally {
+      giveBack();
+    }
+  });
 }

@@ -85,6 +85,15 @@ const schema = z
     CHUNK_SECONDS: positiveInt.optional(),
     /** How many chunks of one recording are transcribed at once (1 = one after another). */
     CHUNK_PARALLELISM: positiveInt.default(4),
+    /**
+     * "streamlined": one decoding pass finds the pauses and, for the local model, yields its
+     * parts as 16 kHz WAV (no encoding); remote providers' Opus parts are cut in steps beside
+     * the transcription of the parts before them. "sequential": the
+     * design before 2026-12 (every part encoded to Opus inside prepare, for every provider;
+     * transcription in batches of CHUNK_PARALLELISM), kept so `npm run bench` can measure both
+     * side by side.
+     */
+    PREPARE_MODE: z.enum(["streamlined", "sequential"]).default("streamlined"),
     PROCESSING_RETRIES: z.coerce.number().int().min(0).max(20).default(3),
     PROCESSING_CONCURRENCY: positiveInt.default(5),
 

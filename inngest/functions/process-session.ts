@@ -26,11 +26,51 @@ async function attemptStep<T>(ctx: steps.RunContext, what: string, body: () => P
   }
 }
 
-/** Chunks in batches of CHUNK_PARALLELISM, so 1 means strictly one after another. */
+/** Chunks in batches of CHUNK_PARALLELISM, so 1 means strictly one after another (PREPARE_MODE=sequential). */
 function batches<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
+}
+
+/**
+ * fn over the items in order, at most `width` at a time, the next starting as soon as any
+ * finishes. Deterministic under replay, as step ids must be: each memoized step resumes the
+ * worker that ran it in the order the steps completed, and the ids depend only on the item.
+ */
+async function inWindow<T>(items: readonly T[], width: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(Math.max(1, width), items.length) }, worker));
+}
+
+/**
+ * Parts cut at once by cut steps. A constant, not the machine's core count: the steps a
+ * function discovers must not depend on where an invocation ran. Two keep the cutting ahead
+ * of the transcription without delaying the first part (four encodes on two cores here made
+ * each one take twice as long).
+ */
+const CUT_WIDTH = 2;
+
+/**
+ * Race mode: Inngest's optimised parallelism otherwise waits for every parallel step in
+ * flight to end before it looks for the next ones, so a part's transcription could not start
+ * until the parts cut beside it were done, and the window above would move in batches. With
+ * it, each finished step lets its own chain go on (the server asks for the next steps at once).
+ */
+const RACE = { parallelMode: "race" } as const;
+
+/** A promise settled from outside (Promise.withResolvers needs Node 22). */
+function deferred(): { promise: Promise<void>; resolve: () => void; reject: (err: unknown) => void } {
+  let resolve!: () => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
 }
 
 export const processSession = inngest.createFunction(
@@ -75,14 +115,42 @@ export const processSession = inngest.createFunction(
     if (!prepared.active) return { skipped: "session no longer active" };
 
     const todo = prepared.chunks.filter((c) => !c.done);
-    for (const batch of batches(todo, config().CHUNK_PARALLELISM)) {
-      await Promise.all(
-        batch.map((c) =>
-          step.run(`transcribe-${c.index}`, () =>
-            attemptStep(ctx, `Transcribing part ${c.index + 1}`, () => steps.transcribeChunk(deps, ctx, c.index)),
-          ),
-        ),
+    // No more parts in flight than the transcriber works on at once: the rest would only wait
+    // inside it (the local model's decode queue), each holding a concurrency slot, so a short
+    // recording's steps would wait for a long one's parts to finish decoding.
+    const width = Math.min(config().CHUNK_PARALLELISM, (await deps.transcriber()).parallelism ?? Infinity);
+    const transcribe = (c: steps.PlannedChunk, opts: { parallelMode?: "race" } = {}) =>
+      step.run({ id: `transcribe-${c.index}`, ...opts }, () =>
+        attemptStep(ctx, `Transcribing part ${c.index + 1}`, () => steps.transcribeChunk(deps, ctx, c.index)),
       );
+    if (config().PREPARE_MODE === "sequential") {
+      for (const batch of batches(todo, width)) await Promise.all(batch.map((c) => transcribe(c)));
+    } else {
+      // Parts still to be cut (remote providers' Opus parts) are cut CUT_WIDTH at a time in
+      // order, and each part's transcription starts once its own part is stored, while later
+      // parts are still being cut; at most `width` parts transcribe at once.
+      const toCut = todo.filter((c) => c.cut === false);
+      const cutDone = new Map(toCut.map((c) => [c.index, deferred()] as const));
+      // A failed cut fails the run through the cutting window below; waiting parts need not report it twice.
+      for (const d of cutDone.values()) d.promise.catch(() => {});
+      await Promise.all([
+        inWindow(toCut, CUT_WIDTH, async (c) => {
+          const d = cutDone.get(c.index)!;
+          try {
+            await step.run({ id: `cut-${c.index}`, ...RACE }, () =>
+              attemptStep(ctx, `Cutting part ${c.index + 1}`, () => steps.cutPart(deps, ctx, c.index)),
+            );
+            d.resolve();
+          } catch (err) {
+            d.reject(err);
+            throw err;
+          }
+        }),
+        inWindow(todo, width, async (c) => {
+          await cutDone.get(c.index)?.promise;
+          await transcribe(c, RACE);
+        }),
+      ]);
     }
 
     const merged = await step.run("merge", () => attemptStep(ctx, "Merging", () => steps.merge(deps, ctx)));

@@ -89,12 +89,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Called per stderr line as it arrives, so hour-long outputs are never held in memory. */
   onStderrLine?: (line: string) => void;
-  /**
-   * Called per stdout chunk; when set, stdout is not collected. A promise returned pauses
-   * stdout until it settles (ffmpeg then waits on the pipe), so a slow consumer is not
-   * buried in output and can yield to the event loop between chunks.
-   */
-  onStdout?: (chunk: Buffer) => unknown;
+  /** Called per stdout chunk; when set, stdout is not collected. */
+  onStdout?: (chunk: Buffer) => void;
 }
 
 export interface RunResult {
@@ -128,14 +124,7 @@ export async function runTool(tool: Tool, args: readonly string[], options: RunO
       }
     };
 
-    child.stdout.on("data", (chunk: Buffer) => {
-      if (!options.onStdout) return void out.push(chunk);
-      const wait = options.onStdout(chunk);
-      if (!(wait instanceof Promise)) return;
-      child.stdout.pause();
-      // The consumer's own failure is its to report; the output just flows again.
-      wait.catch(() => {}).finally(() => child.stdout.resume());
-    });
+    child.stdout.on("data", (chunk: Buffer) => (options.onStdout ? options.onStdout(chunk) : out.push(chunk)));
     child.stderr.setEncoding("utf8");
     child.stderr.on("data", (text: string) => {
       const lines = (partial + text).split("\n");

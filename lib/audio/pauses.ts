@@ -1,3 +1,4 @@
+import { RAW_PCM_OUTPUT, rawPcmSeconds } from "./chunks";
 import { scanSilences, type Silence } from "./silence";
 
 export interface PausesAndLength {
@@ -17,10 +18,22 @@ export interface PausesAndLength {
 export async function findPauses(
   filePath: string,
   announcedSec: number,
-  options: { signal?: AbortSignal; onProgress?: (decodedSec: number) => void } = {},
+  options: {
+    signal?: AbortSignal;
+    onProgress?: (decodedSec: number) => void;
+    /**
+     * Also write what the pass decodes, as raw 16 kHz mono 16-bit samples (RAW_PCM_OUTPUT),
+     * to this file: the same pass then yields the parts for the local model (writeWavPart),
+     * and the decoded length is exact (the samples written), not ffmpeg's last progress time.
+     */
+    pcmPath?: string;
+  } = {},
 ): Promise<PausesAndLength> {
-  const { silences, decodedSec } = await scanSilences(filePath, { ...options, durationSec: announcedSec });
-  return { silences, ...(decodedSec !== undefined ? { decodedSec } : {}) };
+  const { pcmPath, ...rest } = options;
+  const output = pcmPath ? [...RAW_PCM_OUTPUT, "-y", pcmPath] : undefined;
+  const found = await scanSilences(filePath, { ...rest, durationSec: announcedSec, ...(output ? { output } : {}) });
+  const decodedSec = pcmPath ? await rawPcmSeconds(pcmPath) : found.decodedSec;
+  return { silences: found.silences, ...(decodedSec !== undefined ? { decodedSec } : {}) };
 }
 
 /**

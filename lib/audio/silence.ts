@@ -65,7 +65,11 @@ export async function detectSilences(filePath: string, options: SilenceOptions =
  */
 export async function scanSilences(
   filePath: string,
-  options: SilenceOptions & { onProgress?: (decodedSec: number) => void } = {},
+  options: SilenceOptions & {
+    onProgress?: (decodedSec: number) => void;
+    /** ffmpeg output options and file for what the pass decodes; by default it is thrown away. */
+    output?: readonly string[];
+  } = {},
 ): Promise<{ silences: Silence[]; decodedSec: number | undefined }> {
   const { noiseDb = -35, minSilenceSec = 0.4 } = options;
   const parser = createSilenceParser();
@@ -74,7 +78,7 @@ export async function scanSilences(
     "ffmpeg",
     [
       "-nostdin", "-hide_banner", "-stats_period", "1", "-i", filePath, "-map", "0:a:0",
-      "-af", `silencedetect=noise=${noiseDb}dB:d=${minSilenceSec}`, "-f", "null", "-",
+      "-af", `silencedetect=noise=${noiseDb}dB:d=${minSilenceSec}`, ...(options.output ?? ["-f", "null", "-"]),
     ],
     {
       signal: options.signal,

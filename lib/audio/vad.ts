@@ -178,46 +178,54 @@ class SpeechCollector {
   }
 }
 
-/** Speech in 16 kHz mono samples already in memory (a chunk the local model is about to decode). */
-export async function detectSpeechInPcm(
-  pcm: Float32Array,
-  options: { dir?: string; signal?: AbortSignal } = {},
-): Promise<Span[]> {
+export interface PcmScanOptions {
+  dir?: string;
+  signal?: AbortSignal;
+  /**
+   * Speech segments finished since the last call, and the detector's frontier (seconds
+   * heard): every segment still to come ends after `frontierSec` less ~0.3 s. Called per
+   * second of audio, and a last time with `Infinity` for the segment the end of the audio closed.
+   */
+  onSpeech?: (speech: Span[], frontierSec: number) => void;
+}
+
+/**
+ * Speech in 16 kHz mono samples already in memory (a part the local model is decoding),
+ * reported as it is found, so windows can be decoded while the rest is still scanned.
+ */
+export async function detectSpeechInPcm(pcm: Float32Array, options: PcmScanOptions = {}): Promise<Span[]> {
   return withVad(options.dir ?? defaultVadDir(), async (vad) => {
     const collector = new SpeechCollector(vad);
     for (let i = 0; i < pcm.length; i += FEED_SAMPLES) {
       options.signal?.throwIfAborted();
       collector.feed(pcm.subarray(i, Math.min(pcm.length, i + FEED_SAMPLES)));
+      options.onSpeech?.(collector.takeNew(), collector.frontierSec);
       await yieldToLoop();
     }
-    return collector.finish();
+    const speech = collector.finish();
+    // The segment the end closed, clipped to the audio like the whole result.
+    const end = round3(pcm.length / VAD_SAMPLE_RATE);
+    options.onSpeech?.(collector.takeNew().map((x) => ({ start: x.start, end: Math.min(x.end, end) })).filter((x) => x.end > x.start), Infinity);
+    return speech;
   });
-}
-
-export interface ScanOptions {
-  dir?: string;
-  signal?: AbortSignal;
-  /** Seconds decoded so far, every 30 s of audio. */
-  onProgress?: (decodedSec: number) => void;
-  /** Each block of samples as it is decoded (16 kHz mono), before the detector hears it. */
-  onSamples?: (samples: Float32Array) => void;
-  /**
-   * Speech segments finished since the last call, and the detector's frontier: every
-   * segment still to come ends after `frontierSec` less ~0.3 s. Called after each block,
-   * and a last time with `Infinity` once the audio has ended (the segment it closed).
-   */
-  onSpeech?: (speech: Span[], frontierSec: number) => void;
 }
 
 /**
  * Decodes a whole file once through ffmpeg and finds its speech as the samples stream in,
  * so an hour of audio is never held in memory. Also measures how much really decodes.
  */
-export async function detectSpeech(filePath: string, options: ScanOptions = {}): Promise<VoiceActivity> {
+export async function detectSpeech(
+  filePath: string,
+  options: { dir?: string; signal?: AbortSignal; onProgress?: (decodedSec: number) => void } = {},
+): Promise<VoiceActivity> {
   return withVad(options.dir ?? defaultVadDir(), (vad) => streamSpeech(vad, filePath, options));
 }
 
-async function streamSpeech(vad: Vad, filePath: string, options: ScanOptions): Promise<VoiceActivity> {
+async function streamSpeech(
+  vad: Vad,
+  filePath: string,
+  options: { signal?: AbortSignal; onProgress?: (decodedSec: number) => void },
+): Promise<VoiceActivity> {
   const collector = new SpeechCollector(vad);
   let carry = Buffer.alloc(0);
   let pending: Buffer[] = [];
@@ -233,9 +241,7 @@ async function streamSpeech(vad: Vad, filePath: string, options: ScanOptions): P
     carry = Buffer.from(joined.subarray(usable));
     pending = [];
     pendingBytes = 0;
-    options.onSamples?.(samples);
     collector.feed(samples);
-    options.onSpeech?.(collector.takeNew(), collector.frontierSec);
     const sec = collector.fed / VAD_SAMPLE_RATE;
     if (options.onProgress && sec - lastReport >= 30) {
       lastReport = sec;
@@ -250,21 +256,11 @@ async function streamSpeech(vad: Vad, filePath: string, options: ScanOptions): P
       onStdout: (chunk) => {
         pending.push(chunk);
         pendingBytes += chunk.length;
-        if (pendingBytes < FEED_SAMPLES * 4) return;
-        flushPending();
-        // ffmpeg hands over up to ~2 MB (a minute of audio) in one turn of the event loop;
-        // a yield per second of audio keeps the loop free (the VAD runs on this thread).
-        return yieldToLoop();
+        if (pendingBytes >= FEED_SAMPLES * 4) flushPending();
       },
     },
   );
   flushPending();
   const decodedSec = collector.fed / VAD_SAMPLE_RATE;
-  const speech = collector.finish();
-  // The segment the flush closed, clipped to the audio like the whole result.
-  options.onSpeech?.(
-    collector.takeNew().map((s) => ({ start: s.start, end: Math.min(s.end, round3(decodedSec)) })).filter((s) => s.end > s.start),
-    Infinity,
-  );
-  return { speech, decodedSec: round3(decodedSec) };
+  return { speech: collector.finish(), decodedSec: round3(decodedSec) };
 }

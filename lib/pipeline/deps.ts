@@ -14,6 +14,7 @@ export function pipelineDeps(): Promise<PipelineDeps> {
     transcriber: getTranscriber,
     analyzer: getAnalyzer,
     chunkSeconds: config().CHUNK_SECONDS,
+    prepareMode: config().PREPARE_MODE,
   }))().catch((err: unknown) => {
     deps = undefined;
     throw err;

@@ -25,3 +25,16 @@ export function preparingProgress(phase: keyof typeof PREPARE_PHASES, share: num
   const s = Number.isFinite(share) ? Math.max(0, Math.min(1, share)) : 0;
   return BANDS.preparing.from + a + s * (b - a);
 }
+
+/**
+ * Progress while remote providers' parts are still being cut as the first ones transcribe:
+ * each measured share counts by the width of its own band, so the bar is their sum — the
+ * cutting band's missing share is held back from the transcription band's value. With every
+ * part cut (always, for the local model's parts) this is transcribingProgress exactly. Both
+ * shares only grow, so the bar never moves back, and neither is ever guessed.
+ */
+export function partsProgress(cutShare: number, secondsDone: number, durationSec: number): number {
+  const [a, b] = PREPARE_PHASES.cutting;
+  const cut = Number.isFinite(cutShare) ? Math.max(0, Math.min(1, cutShare)) : 0;
+  return transcribingProgress(secondsDone, durationSec) - (1 - cut) * (b - a);
+}

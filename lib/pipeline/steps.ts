@@ -5,7 +5,7 @@ import path from "node:path";
 import type { Database } from "@/db/client";
 import * as q from "@/db/queries";
 import { setRunId } from "@/db/operations";
-import { chunkSecondsFor, encodeChunk, planChunks } from "@/lib/audio/chunks";
+import { chunkSecondsFor, encodeChunk, PART_CONTENT_TYPE, PART_EXTENSION, type PartFormat, planChunks, writeWavPart } from "@/lib/audio/chunks";
 import { probe } from "@/lib/audio/probe";
 import { describeShortfall, findPauses, honestDuration } from "@/lib/audio/pauses";
 import { silencesBetween } from "@/lib/audio/spans";
@@ -19,7 +19,7 @@ import { PermanentError } from "@/lib/errors";
 import { runPriority } from "@/lib/sessions/priority";
 import { formatDuration } from "@/lib/time";
 import { claimedSession, updateRun, watchClaim } from "./fence";
-import { BANDS, preparingProgress, transcribingProgress } from "./progress";
+import { BANDS, partsProgress, preparingProgress } from "./progress";
 import { describeSpans, monotonic, spansToGlobalTime, toGlobalTime } from "./segments";
 
 /**
@@ -34,6 +34,13 @@ export interface PipelineDeps {
   analyzer: () => Promise<Analyzer>;
   /** CHUNK_SECONDS: overrides the provider's own chunk length. */
   chunkSeconds?: number;
+  /** PREPARE_MODE (lib/config.ts): "sequential" is the earlier design, kept for the benchmark. */
+  prepareMode?: "streamlined" | "sequential";
+}
+
+/** The format prepare stores a transcriber's parts in (PartFormat in lib/audio/chunks.ts). */
+export function partFormatFor(transcriber: Pick<Transcriber, "partFormat">, mode: PipelineDeps["prepareMode"]): PartFormat {
+  return mode === "sequential" ? "opus" : (transcriber.partFormat ?? "opus");
 }
 
 export interface RunContext {
@@ -51,10 +58,23 @@ export interface PlannedChunk {
   start: number;
   end: number;
   done: boolean;
+  /**
+   * Stored as a blob already. False for the parts a `cut-N` step cuts while earlier parts
+   * transcribe (remote providers' Opus parts). Absent in the output of a run memoized before
+   * parts could be cut in steps: those runs' prepare cut every part.
+   */
+  cut?: boolean;
 }
 export type PrepareResult = Inactive | { active: true; durationSec: number; chunks: PlannedChunk[] };
 
-/** Probes, rejects non-audio, and cuts the recording into chunks stored as blobs. Reuses a previous run's chunks. */
+/**
+ * Probes, rejects non-audio, finds the pauses in one decoding pass and plans the parts.
+ * The local model's parts (WAV) come out of that same pass and are all stored here; Opus
+ * parts are encoded by one `cut-N` step each (cutPart), side by side with the transcription
+ * of the parts before them, except in PREPARE_MODE=sequential, which encodes them all here.
+ * The plan is stored before any part is cut, so a later run reuses it and every part that was
+ * cut (a crash or cancel in the middle of cutting loses only the parts in progress).
+ */
 export async function prepare(deps: PipelineDeps, ctx: RunContext): Promise<PrepareResult> {
   const row = await claimedSession(deps.db, ctx);
   if (!row) return { active: false };
@@ -70,20 +90,29 @@ export async function prepare(deps: PipelineDeps, ctx: RunContext): Promise<Prep
     message: "Preparing the audio",
   });
 
+  const format = partFormatFor(transcriber, deps.prepareMode);
   const existing = await q.listChunks(deps.db, ctx.sessionId);
-  if (existing.length && row.durationSec && (await allStored(deps.store, existing.map((c) => c.blobKey)))) {
-    await updateRun(deps.db, ctx, {
-      status: "processing",
-      stage: "transcribing",
-      progress: BANDS.preparing.to,
-      transcribing: true,
-      message: `Reusing ${existing.length} prepared part(s)`,
-    });
-    return {
-      active: true,
-      durationSec: row.durationSec,
-      chunks: existing.map((c) => ({ index: c.index, start: c.startSec, end: c.endSec, done: c.transcribedAt !== null })),
-    };
+  // Parts in another format (the provider changed since) are planned and cut again, so a remote provider is never sent WAV.
+  const sameFormat = existing.every((c) => c.blobKey === blobKeys.chunk(ctx.sessionId, c.index, PART_EXTENSION[format]));
+  if (existing.length && row.durationSec && sameFormat) {
+    const stored = await Promise.all(existing.map(async (c) => c.transcribedAt !== null || (c.sizeBytes > 0 && (await deps.store.stat(c.blobKey)) !== null)));
+    const missing = stored.filter((x) => !x).length;
+    // Without cut steps (PREPARE_MODE=sequential) a part that is not stored means cutting it all again, as before.
+    if (missing === 0 || deps.prepareMode !== "sequential") {
+      const cutShare = (existing.length - missing) / existing.length;
+      await updateRun(deps.db, ctx, {
+        status: "processing",
+        stage: "transcribing",
+        progress: partsProgress(cutShare, 0, row.durationSec),
+        transcribing: true,
+        message: `Reusing ${existing.length - missing} prepared part(s)` + (missing ? `; cutting the other ${missing}` : ""),
+      });
+      return {
+        active: true,
+        durationSec: row.durationSec,
+        chunks: existing.map((c, i) => ({ index: c.index, start: c.startSec, end: c.endSec, done: c.transcribedAt !== null, cut: stored[i]! })),
+      };
+    }
   }
 
   if (!row.audioKey) throw new PermanentError("The audio of this session is no longer stored.");
@@ -101,8 +130,11 @@ export async function prepare(deps: PipelineDeps, ctx: RunContext): Promise<Prep
     const info = await probe(audio.path);
     await report(preparingProgress("pauses", 0), "Finding pauses");
     let lastReport = 0;
+    // For WAV parts the pause scan also keeps what it decodes: the parts are then byte ranges of it.
+    const pcmPath = format === "wav" ? path.join(work, "decoded.pcm") : undefined;
     const found = await findPauses(audio.path, info.durationSec, {
       signal,
+      ...(pcmPath ? { pcmPath } : {}),
       onProgress: (sec) => {
         // ffmpeg says where it is every second; the bar moves at most once a second too.
         if (sec - lastReport < 1) return;
@@ -112,29 +144,49 @@ export async function prepare(deps: PipelineDeps, ctx: RunContext): Promise<Prep
     });
     const { durationSec, announcedSec } = honestDuration(info.durationSec, found.decodedSec);
     const { silences } = found;
-    const maxSeconds = chunkSecondsFor(transcriber, deps.chunkSeconds);
+    const maxSeconds = chunkSecondsFor(transcriber, deps.chunkSeconds, format);
     const plan = planChunks(durationSec, silences, { maxSeconds });
+    const keyOf = (index: number) => blobKeys.chunk(ctx.sessionId, index, PART_EXTENSION[format]);
+    // Size 0 until a part is stored: what cutPart and a later run's reuse go by.
+    await q.replaceChunks(deps.db, ctx.sessionId, plan.map((c) => ({ index: c.index, startSec: c.start, endSec: c.end, blobKey: keyOf(c.index), sizeBytes: 0 })));
+    await q.setSilences(deps.db, ctx.sessionId, silences);
+    const inline = format === "wav" || deps.prepareMode === "sequential";
+    const summary =
+      `Audio is ${formatDuration(durationSec)}` +
+      (announcedSec !== null ? ` (${describeShortfall(durationSec, announcedSec)})` : "");
+    if (!inline) {
+      await updateRun(deps.db, ctx, {
+        status: "processing",
+        stage: "transcribing",
+        progress: partsProgress(0, 0, durationSec),
+        durationSec,
+        announcedDurationSec: announcedSec,
+        chunksTotal: plan.length,
+        activity: `Cutting parts (0 of ${plan.length} cut)`,
+        transcribing: true,
+        message: `${summary}; cutting ${plan.length} part(s) as the first ones transcribe`,
+      });
+      return { active: true, durationSec, chunks: plan.map((c) => ({ ...c, done: false, cut: false })) };
+    }
+
     let cut = 0;
     await report(preparingProgress("cutting", 0), `Cutting part 1 of ${plan.length}`);
-    // ffmpeg decodes and encodes on one core; cutting parts side by side uses the others.
-    const stored: q.NewChunk[] = await mapLimited(plan, Math.min(4, os.availableParallelism()), async (c) => {
-      const file = path.join(work, `${c.index}.ogg`);
-      await encodeChunk(audio.path, c, file, { signal });
-      const key = blobKeys.chunk(ctx.sessionId, c.index);
-      const { size } = await deps.store.writeFile(key, file, "audio/ogg");
-      await fsp.rm(file, { force: true });
-      if (size > transcriber.limits.maxBytes) {
-        throw new PermanentError(`A prepared part is ${size} bytes, over the transcriber's limit of ${transcriber.limits.maxBytes}.`);
-      }
+    // Encoding runs ffmpeg on one core per part: side by side they use the others. A WAV part
+    // is a file copy (~20 MB per 10 minutes), so two at a time keep the disk, not the CPU, busy.
+    const width = format === "wav" ? 2 : Math.min(4, os.availableParallelism());
+    await mapLimited(plan, width, async (c) => {
+      const file = path.join(work, `${c.index}.${PART_EXTENSION[format]}`);
+      if (pcmPath) await writeWavPart(pcmPath, c, file);
+      else await encodeChunk(audio.path, c, file, { signal });
+      signal.throwIfAborted();
+      const size = await storePart(deps, transcriber, keyOf(c.index), file, format);
+      await q.setChunkSize(deps.db, ctx.sessionId, c.index, size);
       cut++;
       await report(
         preparingProgress("cutting", cut / plan.length),
         cut < plan.length ? `Cutting part ${cut + 1} of ${plan.length}` : `Cut ${plan.length} part(s)`,
       );
-      return { index: c.index, startSec: c.start, endSec: c.end, blobKey: key, sizeBytes: size };
     });
-    await q.replaceChunks(deps.db, ctx.sessionId, stored);
-    await q.setSilences(deps.db, ctx.sessionId, silences);
     await updateRun(deps.db, ctx, {
       status: "processing",
       stage: "transcribing",
@@ -144,12 +196,9 @@ export async function prepare(deps: PipelineDeps, ctx: RunContext): Promise<Prep
       chunksTotal: plan.length,
       activity: null,
       transcribing: true,
-      message:
-        `Audio is ${formatDuration(durationSec)}` +
-        (announcedSec !== null ? ` (${describeShortfall(durationSec, announcedSec)})` : "") +
-        `; cut into ${plan.length} part(s)`,
+      message: `${summary}; cut into ${plan.length} part(s)`,
     });
-    return { active: true, durationSec, chunks: plan.map((c) => ({ ...c, done: false })) };
+    return { active: true, durationSec, chunks: plan.map((c) => ({ ...c, done: false, cut: true })) };
   } catch (err) {
     if (signal.aborted) return { active: false };
     throw err;
@@ -160,9 +209,50 @@ export async function prepare(deps: PipelineDeps, ctx: RunContext): Promise<Prep
   }
 }
 
-async function allStored(store: BlobStore, keys: string[]): Promise<boolean> {
-  const stats = await Promise.all(keys.map((k) => store.stat(k)));
-  return stats.every((s) => s !== null);
+/** Stores a cut part and checks it against the provider's request limit; returns its size. */
+async function storePart(deps: PipelineDeps, transcriber: Transcriber, key: string, file: string, format: PartFormat): Promise<number> {
+  const { size } = await deps.store.writeFile(key, file, PART_CONTENT_TYPE[format]);
+  await fsp.rm(file, { force: true });
+  if (size > transcriber.limits.maxBytes) {
+    throw new PermanentError(`A prepared part is ${size} bytes, over the transcriber's limit of ${transcriber.limits.maxBytes}.`);
+  }
+  return size;
+}
+
+export type CutResult = Inactive | { active: true; index: number; sizeBytes: number; reused: boolean };
+
+/**
+ * Cuts one planned part from the recording and stores it (the `cut-N` step). A part already
+ * stored is left alone, so a retried step or a later run never cuts it twice.
+ */
+export async function cutPart(deps: PipelineDeps, ctx: RunContext, index: number): Promise<CutResult> {
+  const row = await claimedSession(deps.db, ctx);
+  if (!row) return { active: false };
+  const chunk = await q.findChunk(deps.db, ctx.sessionId, index);
+  if (!chunk) throw new Error(`Part ${index} of session ${ctx.sessionId} is not planned; prepare must run again.`);
+  if (chunk.sizeBytes > 0 && (await deps.store.stat(chunk.blobKey))) return { active: true, index, sizeBytes: chunk.sizeBytes, reused: true };
+  if (!row.audioKey) throw new PermanentError("The audio of this session is no longer stored.");
+  const transcriber = await deps.transcriber();
+  const format: PartFormat = chunk.blobKey.endsWith(`.${PART_EXTENSION.wav}`) ? "wav" : "opus";
+  const audio = await deps.store.toLocalFile(row.audioKey);
+  const work = await makeWorkDir(`murmur-prepare-${ctx.sessionId}-`);
+  const claim = watchClaim(deps.db, ctx);
+  try {
+    const file = path.join(work, `${index}.${PART_EXTENSION[format]}`);
+    await encodeChunk(audio.path, { start: chunk.startSec, end: chunk.endSec }, file, { signal: claim.signal, format });
+    claim.signal.throwIfAborted();
+    const sizeBytes = await storePart(deps, transcriber, chunk.blobKey, file, format);
+    const durationSec = row.durationSec ?? 0;
+    await q.markChunkCut(deps.db, ctx.sessionId, ctx.generation, index, sizeBytes, (sec, cutShare) => partsProgress(cutShare, sec, durationSec));
+    return { active: true, index, sizeBytes, reused: false };
+  } catch (err) {
+    if (claim.signal.aborted) return { active: false };
+    throw err;
+  } finally {
+    claim.dispose();
+    await fsp.rm(work, { recursive: true, force: true });
+    await audio.cleanup();
+  }
 }
 
 export type ChunkResult = Inactive | { active: true; index: number; segments: number; skipped: boolean };
@@ -186,7 +276,7 @@ export async function transcribeChunk(deps: PipelineDeps, ctx: RunContext, index
   }
   const transcriber = await deps.transcriber();
   const durationSec = row.durationSec ?? 0;
-  const toProgress = (seconds: number) => transcribingProgress(seconds, durationSec);
+  const toProgress = (seconds: number, cutShare: number) => partsProgress(cutShare, seconds, durationSec);
   await q.markChunkStarted(deps.db, ctx.sessionId, index);
   // Names this part among those in flight at once, before any of its audio is done.
   await q.reportChunkProgress(deps.db, ctx.sessionId, ctx.generation, index, 0, toProgress);
@@ -239,7 +329,7 @@ function progressReporter(
   deps: PipelineDeps,
   ctx: RunContext,
   index: number,
-  toProgress: (seconds: number) => number,
+  toProgress: (seconds: number, cutShare: number) => number,
   minIntervalMs = 1000,
 ): (secondsDone: number) => void {
   let last = 0;

@@ -90,7 +90,7 @@ export function assertSafeKey(key: string): void {
 export const blobKeys = {
   sessionPrefix: (sessionId: string) => `sessions/${sessionId}/`,
   audio: (sessionId: string, fileName: string) => `sessions/${sessionId}/audio/${safeFileName(fileName)}`,
-  chunk: (sessionId: string, index: number) => `sessions/${sessionId}/chunks/${String(index).padStart(4, "0")}.ogg`,
+  chunk: (sessionId: string, index: number, ext = "ogg") => `sessions/${sessionId}/chunks/${String(index).padStart(4, "0")}.${ext}`,
   chunkPrefix: (sessionId: string) => `sessions/${sessionId}/chunks/`,
 };
 

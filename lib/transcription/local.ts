@@ -1,10 +1,10 @@
 import os from "node:os";
 import type PQueue from "p-queue";
 import type { OfflineRecognizer, OfflineRecognizerConfig } from "sherpa-onnx-node";
-import { PCM_SAMPLE_RATE } from "@/lib/audio/chunks";
-import { createPriorityQueue, runQueued } from "@/lib/concurrency";
+import { decodePcm, PCM_SAMPLE_RATE } from "@/lib/audio/chunks";
+import { createPriorityQueue, runQueued, type Turn } from "@/lib/concurrency";
 import { defaultModelDir, hasModel, modelPaths } from "./local-model";
-import { detectSpeech, preloadVad, VAD_MAX_SEGMENT_SEC, VadModelMissingError } from "@/lib/audio/vad";
+import { detectSpeechInPcm, preloadVad, VAD_MAX_SEGMENT_SEC, VadModelMissingError } from "@/lib/audio/vad";
 import { defaultVadDir } from "@/lib/audio/vad-model";
 import { recutWindow, SpeechWindowPlanner, voicedRange, type SpeechWindow } from "./local-windows";
 import type { AudioSpan, Transcriber, TranscribeInput, TranscriptionResult, TranscriptSegment } from "./types";
@@ -143,14 +143,12 @@ const MIN_REPORTED_SEC = 1;
 /** Decodes samples [from, to) of one recording into text. */
 export type Decode = (from: number, to: number) => Promise<string>;
 
-/** `pcm` may be a function giving the samples decoded so far (a part still streaming in). */
-function decoderOver(recognizer: OfflineRecognizer, pcm: Float32Array | (() => Float32Array), signal?: AbortSignal): Decode {
+function decoderOver(recognizer: OfflineRecognizer, pcm: Float32Array, signal?: AbortSignal): Decode {
   return async (from, to) => {
     signal?.throwIfAborted();
     const stream = recognizer.createStream();
-    const samples = typeof pcm === "function" ? pcm() : pcm;
     // A copy, not a view: the addon is handed a buffer it owns outright.
-    stream.acceptWaveform({ samples: samples.slice(from, to), sampleRate: PCM_SAMPLE_RATE });
+    stream.acceptWaveform({ samples: pcm.slice(from, to), sampleRate: PCM_SAMPLE_RATE });
     return normalizeText((await recognizer.decodeAsync(stream)).text);
   };
 }
@@ -192,42 +190,20 @@ export async function transcribeWindow(
   return { segments, untranscribed };
 }
 
-/** 16 kHz samples of a part as they stream in: grows by doubling, read as a view of what arrived. */
-class PcmBuffer {
-  private buf: Float32Array;
-  length = 0;
-  constructor(expected: number) {
-    this.buf = new Float32Array(Math.max(PCM_SAMPLE_RATE, expected));
-  }
-  append(samples: Float32Array): void {
-    if (this.length + samples.length > this.buf.length) {
-      const bigger = new Float32Array(Math.max(this.buf.length * 2, this.length + samples.length));
-      bigger.set(this.buf.subarray(0, this.length));
-      this.buf = bigger;
-    }
-    this.buf.set(samples, this.length);
-    this.length += samples.length;
-  }
-  get samples(): Float32Array {
-    return this.buf.subarray(0, this.length);
-  }
-}
-
 /**
- * One part, streamed: ffmpeg decodes it, Silero VAD listens as the samples arrive, and a
- * window goes to the model as soon as its cuts are settled, while the VAD goes on. Done in
- * that order one after another (decode all, scan all, then the windows), a 10-minute part
- * showed no progress for its first 3–4 s idle and 14–17 s on a loaded machine, twice per
- * recording as parts start in pairs. Now the first window is decoded after ~30 s of audio
- * has been scanned. The windows are the same as planned over the whole part
- * (SpeechWindowPlanner), and so is the speech returned for the metrics.
+ * One part, streamed through the voice detector: a window goes to the model as soon as its
+ * cuts are settled, while the VAD goes on scanning the rest of the part. Done one after
+ * another (scan the whole part, then the windows), a 10-minute part showed no progress for
+ * its first 3–4 s idle and 14–17 s on a loaded machine, twice per recording as parts start
+ * in pairs. The windows are the same as planned over the whole part (SpeechWindowPlanner),
+ * and so is the speech returned for the metrics.
  *
  * Progress is the audio handled: decoded windows and the silence between them, up to the
  * next window's start, or up to where the VAD has confirmed no window can begin.
  */
-async function transcribeStreaming(recognizer: OfflineRecognizer, input: TranscribeInput, vadDir: string): Promise<TranscriptionResult> {
+async function transcribeStreaming(recognizer: OfflineRecognizer, input: TranscribeInput, vadDir: string, turn: Turn): Promise<TranscriptionResult> {
   const rate = PCM_SAMPLE_RATE;
-  const pcm = new PcmBuffer(Math.ceil((input.durationSec ?? 0) * rate) + rate);
+  const pcm = await decodePcm(input.filePath, { signal: input.signal });
   const planner = new SpeechWindowPlanner({ sampleRate: rate });
   const ready: SpeechWindow[] = [];
   let decoding: SpeechWindow | undefined;
@@ -258,10 +234,9 @@ async function transcribeStreaming(recognizer: OfflineRecognizer, input: Transcr
   // Decoding that fails stops the scan; a scan that fails stops decoding.
   const stop = new AbortController();
   const signal = input.signal ? AbortSignal.any([input.signal, stop.signal]) : stop.signal;
-  const scan = detectSpeech(input.filePath, {
+  const scan = detectSpeechInPcm(pcm, {
     dir: vadDir,
     signal,
-    onSamples: (samples) => pcm.append(samples),
     onSpeech: (speech, frontierSec) => {
       if (frontierSec === Infinity) {
         ready.push(...planner.finish(speech, pcm.length));
@@ -280,14 +255,16 @@ async function transcribeStreaming(recognizer: OfflineRecognizer, input: Transcr
     scanFailed = true;
   });
 
-  const decode = decoderOver(recognizer, () => pcm.samples, signal);
+  const decodeWindow = decoderOver(recognizer, pcm, signal);
+  // Between windows a more urgent file (a short clip) may take this slot; this one resumes after it.
+  const decode: Decode = async (from, to) => (await turn.yieldToUrgent(), decodeWindow(from, to));
   const segments: TranscriptSegment[] = [];
   const untranscribed: AudioSpan[] = [];
   try {
     while (!scanFailed) {
       decoding = ready.shift();
       if (decoding) {
-        const got = await transcribeWindow(pcm.samples, decoding, decode);
+        const got = await transcribeWindow(pcm, decoding, decode);
         segments.push(...got.segments);
         untranscribed.push(...got.untranscribed);
         const done = decoding;
@@ -298,7 +275,7 @@ async function transcribeStreaming(recognizer: OfflineRecognizer, input: Transcr
       if (scanned) break;
       await new Promise<void>((resolve) => (notify = resolve));
     }
-    const { speech } = await scan;
+    const speech = await scan;
     report();
     return {
       text: segments.map((s) => s.text).join(" "),
@@ -333,13 +310,19 @@ export function createLocalTranscriber(options: LocalTranscriberOptions = {}): T
     name: "local:moonshine-tiny",
     // 10-minute chunks at the step level; this provider cuts them further itself.
     limits: { maxSeconds: 600, maxBytes: 1024 * 1024 * 1024 },
+    get parallelism() {
+      return queue.concurrency;
+    },
+    // It decodes every part to 16 kHz samples first: parts stored as those samples cost no encoding in prepare.
+    partFormat: "wav",
 
     async transcribe(input: TranscribeInput): Promise<TranscriptionResult> {
       const recognizer = await recognizerFor(dir(), numThreads);
       // A whole file holds the slot, so queued calls keep no PCM in memory and finish in
-      // order instead of all crawling along together.
-      return runQueued(queue, async () => {
-        return transcribeStreaming(recognizer, input, vadDir());
+      // order instead of all crawling along together; it lends the slot between windows only
+      // to a more urgent file, so a short clip waits for a window, not a 10-minute part.
+      return runQueued(queue, async (turn) => {
+        return transcribeStreaming(recognizer, input, vadDir(), turn);
       }, { signal: input.signal, priority: input.priority });
     },
   };

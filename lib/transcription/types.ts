@@ -34,7 +34,7 @@ export interface ChunkLimits {
 }
 
 export interface TranscribeInput {
-  /** A local file in any format ffmpeg reads (chunks are 16 kHz mono Ogg/Opus). */
+  /** A local file in any format ffmpeg reads (parts are 16 kHz mono Ogg/Opus or, for `partFormat: "wav"`, WAV). */
   filePath: string;
   durationSec: number;
   language?: string;
@@ -59,5 +59,16 @@ export interface Transcriber {
   /** Shown in the UI and stored with the transcript, e.g. "local:moonshine-tiny", "openai:whisper-1". */
   readonly name: string;
   readonly limits: ChunkLimits;
+  /**
+   * Files this process works on at once, where the provider queues the rest itself (the
+   * local model's decode slots); undefined when calls do not wait on each other (a remote API).
+   */
+  readonly parallelism?: number;
+  /**
+   * How prepare stores the parts this provider is given (lib/audio/chunks.ts): "opus" (the
+   * default) keeps requests small for remote providers; "wav" is 16 kHz mono samples, for a
+   * provider that decodes to those anyway and has no request size limit to keep under.
+   */
+  readonly partFormat?: "opus" | "wav";
   transcribe(input: TranscribeInput): Promise<TranscriptionResult>;
 }

@@ -2,8 +2,9 @@ import { mkdtemp, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decodePcm, encodeChunk, estimateChunkBytes, planChunks } from "@/lib/audio/chunks";
-import { resolveTool } from "@/lib/audio/ffmpeg";
+import { decodePcm, encodeChunk, estimateChunkBytes, planChunks, writeWavPart } from "@/lib/audio/chunks";
+import { resolveTool, runTool } from "@/lib/audio/ffmpeg";
+import { findPauses } from "@/lib/audio/pauses";
 import { probe } from "@/lib/audio/probe";
 import { detectSilences } from "@/lib/audio/silence";
 import { PermanentError } from "@/lib/errors";
@@ -137,5 +138,54 @@ describe("decodePcm", () => {
     const ac = new AbortController();
     ac.abort();
     await expect(decodePcm(fx.librivox.wav, { signal: ac.signal })).rejects.toThrow();
+  });
+});
+
+describe("WAV parts from the pause scan's own pass", () => {
+  /** What ffmpeg itself decodes from a file, as 16 kHz mono float: the reference the fast read must equal. */
+  async function ffmpegPcm(file: string): Promise<Float32Array> {
+    const out: Buffer[] = [];
+    await runTool("ffmpeg", ["-nostdin", "-v", "error", "-i", file, "-ac", "1", "-ar", "16000", "-f", "f32le", "-"], { onStdout: (c) => out.push(c) });
+    return new Float32Array(new Uint8Array(Buffer.concat(out)).buffer);
+  }
+
+  it("finds the same pauses as the plain scan, and the parts hold every decoded sample exactly once", async () => {
+    const pcmPath = path.join(tmp, "librivox.pcm");
+    const plain = await findPauses(fx.librivox.mp3, 28);
+    const withPcm = await findPauses(fx.librivox.mp3, 28, { pcmPath });
+    expect(withPcm.silences).toEqual(plain.silences);
+    expect((await stat(pcmPath)).size).toBe(withPcm.decodedSec! * 16_000 * 2);
+    expect(withPcm.decodedSec).toBeCloseTo(plain.decodedSec!, 1);
+
+    const plan = planChunks(withPcm.decodedSec!, withPcm.silences, { maxSeconds: 7 });
+    expect(plan.length).toBeGreaterThan(2);
+    const whole = await ffmpegPcm(fx.librivox.mp3);
+    let at = 0;
+    for (const c of plan) {
+      const file = path.join(tmp, `part-${c.index}.wav`);
+      await writeWavPart(pcmPath, c, file);
+      const info = await probe(file);
+      expect(info.codec).toBe("pcm_s16le");
+      expect(info.sampleRate).toBe(16_000);
+      expect(info.channels).toBe(1);
+      // read without ffmpeg, and the same samples ffmpeg reads from the part
+      const fast = await decodePcm(file);
+      expect(fast).toEqual(await ffmpegPcm(file));
+      // contiguous: each part continues where the one before ended, 16-bit close to the original decode
+      for (let i = 0; i < fast.length; i += 997) expect(Math.abs(fast[i]! - whole[at + i]!)).toBeLessThan(1e-4);
+      at += fast.length;
+    }
+    expect(at).toBe((await stat(pcmPath)).size / 2);
+  });
+
+  it("reads a range of a WAV part without ffmpeg, like ffmpeg's range", async () => {
+    const pcmPath = path.join(tmp, "range.pcm");
+    await findPauses(fx.librivox.mp3, 28, { pcmPath });
+    const file = path.join(tmp, "range.wav");
+    await writeWavPart(pcmPath, { start: 0, end: 10 }, file);
+    const part = await decodePcm(file, { start: 2, end: 4.5 });
+    expect(part).toHaveLength(2.5 * 16_000);
+    const all = await decodePcm(file);
+    expect(part).toEqual(all.subarray(2 * 16_000, 4.5 * 16_000));
   });
 });

@@ -3,6 +3,7 @@
  * (child process), the real inngest serve handler, PGlite, local disk storage, Moonshine tiny
  * on the CPU and the local analyser. No mocks.
  */
+import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildLongRecording, ensureFixtures, type Fixtures, type LongRecording } from "@/scripts/fixtures-lib";
@@ -124,6 +125,15 @@ describe("pipeline with the local engine and local providers", () => {
     expect(plan[0]!.startSec).toBe(0);
     for (let i = 1; i < plan.length; i++) expect(plan[i]!.startSec).toBeCloseTo(plan[i - 1]!.endSec, 3);
     expect(plan.at(-1)!.endSec).toBeCloseTo(long.durationSec, 0);
+    // the local model's parts are 16 kHz WAV from prepare's one decoding pass, all stored by prepare itself
+    for (const c of plan) {
+      expect(c.blobKey).toMatch(/\.wav$/);
+      // 16-bit samples of the part's range and a 44-byte header; the header's length may promise
+      // a fraction of a second more than decodes, which the last part then lacks.
+      const bytes = (c.endSec - c.startSec) * 16_000 * 2 + 44;
+      expect(c.sizeBytes).toBeLessThanOrEqual(bytes + 2);
+      expect(c.sizeBytes).toBeGreaterThan(bytes - 0.5 * 16_000 * 2);
+    }
 
     const view = await h.detail(row.id);
     const segs = view.transcript!.segments;
@@ -140,7 +150,11 @@ describe("pipeline with the local engine and local providers", () => {
     const { steps } = await h.finishedRun(row.id, row.generation);
     const chunkSteps = steps.filter((s) => s.name.startsWith("transcribe-"));
     expect(chunkSteps).toHaveLength(done.chunksTotal);
+    expect(steps.filter((s) => s.name.startsWith("cut-"))).toEqual([]);
     expect(maxOverlap(chunkSteps)).toBeGreaterThan(1);
+    // …but never more than the local model decodes at once (one per core, at most 3): a part
+    // beyond that would only wait in its decode queue, holding a slot a short recording needs.
+    expect(maxOverlap(chunkSteps)).toBeLessThanOrEqual(Math.max(1, Math.min(3, os.availableParallelism())));
 
     expect(await h.q.listChunks(h.db, row.id)).toEqual([]);
     expect(await blobsOf(row.id, "chunks")).toEqual([]);

@@ -35,8 +35,18 @@ describe("mapLimited", () => {
 function blockedQueue() {
   const queue = createPriorityQueue(1);
   let release!: () => void;
-  const first = runQueued(queue, () => new Promise<string>((r) => (release = () => r("first"))));
-  return { queue, first, release: () => release() };
+  let started!: () => void;
+  const running = new Promise<void>((r) => (started = r));
+  const first = runQueued(
+    queue,
+    () =>
+      new Promise<string>((r) => {
+        release = () => r("first");
+        started();
+      }),
+  );
+  // The slot is taken at once; the task itself starts a microtask later.
+  return { queue, first, release: () => void running.then(() => release()) };
 }
 
 describe("runQueued", () => {
@@ -89,6 +99,70 @@ describe("runQueued", () => {
     expect(queue.size).toBe(0);
     release();
     await first;
+  });
+
+  it("lends the slot between units of work to a more urgent waiting call, and gets it back before later calls", async () => {
+    const queue = createPriorityQueue(1);
+    const events: string[] = [];
+    let urgentQueued!: () => void;
+    const queuedNow = new Promise<void>((r) => (urgentQueued = r));
+    const long = runQueued(
+      queue,
+      async (turn) => {
+        for (const w of [1, 2, 3]) {
+          await turn.yieldToUrgent();
+          events.push(`long window ${w}`);
+          if (w === 1) await queuedNow;
+        }
+      },
+      { priority: 0 },
+    );
+    await tick();
+    const later = runQueued(queue, async () => void events.push("later long part"), { priority: 0 });
+    const equal = runQueued(queue, async (turn) => (await turn.yieldToUrgent(), void events.push("clip")), { priority: 600 });
+    urgentQueued();
+    await Promise.all([long, later, equal]);
+    expect(events).toEqual(["long window 1", "clip", "long window 2", "long window 3", "later long part"]);
+  });
+
+  it("does not lend the slot to calls that are not more urgent", async () => {
+    const queue = createPriorityQueue(1);
+    const events: string[] = [];
+    let go!: () => void;
+    const gate = new Promise<void>((r) => (go = r));
+    const first = runQueued(queue, async (turn) => {
+      await gate;
+      for (const w of [1, 2]) (await turn.yieldToUrgent(), events.push(`first ${w}`));
+    });
+    const second = runQueued(queue, async () => void events.push("second"));
+    go();
+    await Promise.all([first, second]);
+    expect(events).toEqual(["first 1", "first 2", "second"]);
+  });
+
+  it("a call aborted while it waits to get its slot back rejects with the reason; the slot passes on", async () => {
+    const queue = createPriorityQueue(1);
+    const ac = new AbortController();
+    let lent!: () => void;
+    const lentNow = new Promise<void>((r) => (lent = r));
+    let release!: () => void;
+    const long = runQueued(
+      queue,
+      async (turn) => {
+        await lentNow;
+        await turn.yieldToUrgent();
+        return "never resumed";
+      },
+      { signal: ac.signal },
+    );
+    const urgent = runQueued(queue, () => new Promise<string>((r) => (release = () => r("urgent"))), { priority: 100 });
+    lent();
+    await tick();
+    ac.abort(new Error("cancelled"));
+    await expect(long).rejects.toThrow("cancelled");
+    release();
+    expect(await urgent).toBe("urgent");
+    expect(await runQueued(queue, async () => "next")).toBe("next");
   });
 
   it("keeps the slot of a started call until the task itself stops, even when its signal aborts", async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { toMarkdown, toSrt, toText, toVtt } from "@/lib/exports/formats";
 import { chunkSecondsFor, estimateChunkBytes } from "@/lib/audio/chunks";
-import { BANDS, transcribingProgress } from "@/lib/pipeline/progress";
+import { BANDS, partsProgress, preparingProgress, transcribingProgress } from "@/lib/pipeline/progress";
 import { describeSpans, monotonic, spansToGlobalTime, toGlobalTime } from "@/lib/pipeline/segments";
 import type { Transcriber, TranscriptSegment } from "@/lib/transcription/types";
 import { rng } from "../support/random";
@@ -168,6 +168,35 @@ describe("transcribingProgress", () => {
     expect(order[0]!.from).toBe(0);
     expect(order.at(-1)!.to).toBe(100);
     for (let i = 1; i < order.length; i++) expect(order[i]!.from).toBe(order[i - 1]!.to);
+  });
+});
+
+describe("partsProgress (parts still cut while the first ones transcribe)", () => {
+  it("is transcribingProgress once every part is cut, and the end of the pause scan before anything is", () => {
+    for (const s of [0, 30, 100]) expect(partsProgress(1, s, 100)).toBe(transcribingProgress(s, 100));
+    expect(partsProgress(0, 0, 100)).toBe(preparingProgress("cutting", 0));
+    expect(partsProgress(0.5, 0, 100)).toBe(preparingProgress("cutting", 0.5));
+  });
+
+  it("never moves back whichever of cutting and transcribing advances, and stays under the analysis band", () => {
+    const rand = rng(11);
+    for (let trial = 0; trial < 200; trial++) {
+      const parts = 1 + Math.floor(rand() * 20);
+      const duration = 60 + rand() * 7200;
+      let cut = 0;
+      let seconds = 0;
+      let last = partsProgress(0, 0, duration);
+      while (cut < parts || seconds < duration) {
+        // transcription never runs ahead of the parts that are cut
+        if (cut < parts && (rand() < 0.5 || seconds >= (cut / parts) * duration)) cut++;
+        else seconds = Math.min(duration, seconds + rand() * (duration / parts));
+        const p = partsProgress(cut / parts, seconds, duration);
+        expect(p).toBeGreaterThanOrEqual(last);
+        expect(p).toBeLessThanOrEqual(BANDS.transcribing.to);
+        last = p;
+      }
+      expect(last).toBe(BANDS.transcribing.to);
+    }
   });
 });
 
