@@ -7,7 +7,7 @@ import { getDb, type Database } from "@/db/client";
 import { authSchema } from "@/db/schema";
 import { config, type Config } from "@/lib/config";
 import { serverSecret } from "@/lib/identity";
-import { appOrigins } from "@/lib/security/origin";
+import { appHosts, appOrigins } from "@/lib/security/origin";
 import { adoptLegacyOwner, deleteAllRecordings, moveRecordings } from "./recordings";
 
 /**
@@ -21,7 +21,8 @@ export function createAuth(db: Database, c: Config) {
   const oidc = c.OIDC_DISCOVERY_URL && c.OIDC_CLIENT_ID && c.OIDC_CLIENT_SECRET;
   return betterAuth({
     appName: "Murmur",
-    baseURL: c.APP_URL,
+    // Without APP_URL, the request's host when it is one of ours (loopback, Vercel's URLs), else loopback.
+    baseURL: c.APP_URL ?? { allowedHosts: appHosts(c), protocol: "auto", fallback: `http://localhost:${c.PORT ?? 3000}` },
     secret: serverSecret(),
     database: drizzleAdapter(db, { provider: "pg", schema: authSchema }),
     telemetry: { enabled: false },

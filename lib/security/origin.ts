@@ -44,6 +44,15 @@ export function appOrigins(
   return out;
 }
 
+/**
+ * Where the app may say it lives when APP_URL is not set (Better Auth's dynamic base URL): the
+ * same hosts appOrigins trusts, so callbacks go back to the name the browser used.
+ */
+export function appHosts(c: Pick<Config, "VERCEL_URL" | "VERCEL_BRANCH_URL" | "VERCEL_PROJECT_PRODUCTION_URL">): string[] {
+  const vercel = [c.VERCEL_URL, c.VERCEL_BRANCH_URL, c.VERCEL_PROJECT_PRODUCTION_URL].filter((h): h is string => Boolean(h));
+  return [...vercel, ...[...LOOPBACK].map((name) => `${name}:*`)];
+}
+
 function portOf(host: string | null): number | undefined {
   const m = /:(\d+)$/.exec(host ?? "");
   return m ? Number(m[1]) : undefined;
