@@ -273,6 +273,9 @@ async function transcribeStreaming(recognizer: OfflineRecognizer, input: Transcr
         continue;
       }
       if (scanned) break;
+      // Waiting for the voice detector needs no decode slot: a more urgent file may use it meanwhile.
+      await turn.yieldToUrgent();
+      if (ready.length || scanned) continue;
       await new Promise<void>((resolve) => (notify = resolve));
     }
     const speech = await scan;
@@ -303,7 +306,8 @@ export function createLocalTranscriber(options: LocalTranscriberOptions = {}): T
   // loaded when the first two parts started, they held back the first window by ~1.5 s idle
   // (~5 s at load 4). A model that is missing fails here quietly and again, loudly, in transcribe().
   void recognizerFor(dir(), numThreads)
-    .then(() => preloadVad(vadDir(), queue.concurrency))
+    // (one more than the slots: a part that lent its slot to a short clip still scans with its own)
+    .then(() => preloadVad(vadDir(), queue.concurrency + 1))
     .catch(() => {});
 
   return {
