@@ -401,3 +401,20 @@ export async function buildPauseRecording(pausesSec: number[] = [0.6, 1.5, 3]): 
   });
   return { path: file, speech, pausesSec: pausesSec.slice(0, n - 1) };
 }
+
+/**
+ * The pause recording under pink room noise at amplitude `noise` (0.04 is about −28 dBFS):
+ * loud enough that ffmpeg's silencedetect at −35 dB finds no pause at all, while the speech
+ * and its pauses are where they were. What real rooms do to a loudness threshold.
+ */
+export async function buildNoisyPauseRecording(noise = 0.04): Promise<PauseRecording> {
+  const clean = await buildPauseRecording();
+  const file = await make(`${path.basename(clean.path, ".wav")}-noise-${noise}.wav`, async (tmp) => {
+    await ffmpeg([
+      "-i", clean.path, "-f", "lavfi", "-i", `anoisesrc=r=16000:a=${noise}:c=pink:seed=7`,
+      "-filter_complex", "[0:a][1:a]amix=inputs=2:duration=first:normalize=0",
+      ...out(tmp, "-ac", "1", "-ar", "16000", "-c:a", "pcm_s16le"),
+    ]);
+  });
+  return { ...clean, path: file };
+}
