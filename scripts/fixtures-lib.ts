@@ -300,6 +300,18 @@ export async function buildLongRecording(options: { minutes: number; dest?: stri
   };
 }
 
+/**
+ * The LibriVox recording with `pauseSec` of digital silence between its readings instead of
+ * 0.8 s: the truth for speaking metrics on real speech is then known as a difference (every
+ * join's pause grows by pauseSec − 0.8, the speech stays the same).
+ */
+export async function buildLibrivoxWithPauses(pauseSec: number): Promise<{ path: string; joins: number; pauseSec: number }> {
+  await mkdir(FIXTURES_DIR, { recursive: true });
+  const libri = await librivoxSources();
+  const file = await make(`librivox-pauses-${pauseSec}.wav`, (tmp) => joinWithPauses(libri.wavs, pauseSec, tmp));
+  return { path: file, joins: libri.wavs.length - 1, pauseSec };
+}
+
 export interface GapRecording {
   path: string;
   /** What each half says (the same clip twice). */
