@@ -319,6 +319,8 @@ export function createLocalTranscriber(options: LocalTranscriberOptions = {}): T
     },
     // It decodes every part to 16 kHz samples first: parts stored as those samples cost no encoding in prepare.
     partFormat: "wav",
+    // Its windows come from Silero VAD, whose speech every result carries.
+    hearsSpeech: true,
 
     async transcribe(input: TranscribeInput): Promise<TranscriptionResult> {
       const recognizer = await recognizerFor(dir(), numThreads);
