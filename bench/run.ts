@@ -19,7 +19,7 @@ import { printLocalModel, runLocalModel } from "./local-model.bench";
 import { formatTraceSizes, traceSizes } from "../scripts/trace-sizes";
 import { buildApp, DIST_DIR, hasBuild } from "./support/server";
 import { hasFlag, log, RESULTS_DIR, ROOT, round, runMain, writeResult } from "./support/util";
-import { printTranscribe, runTranscribe } from "./transcribe.bench";
+import { formatProgress, printTranscribe, runTranscribe } from "./transcribe.bench";
 import { printUploadAck, runUploadAck } from "./upload-ack.bench";
 
 function runEngineBench(): Promise<{ printed: string; results: any }> {
@@ -82,6 +82,7 @@ runMain(async () => {
       `vs ${seq!.wallSeconds} s (one chunk at a time)   peak RSS ${Math.max(par!.memory.peakTreeMb, before!.memory.peakTreeMb, seq!.memory.peakTreeMb)} MB`,
     `${"".padEnd(28)} stages (parallel): ${par!.stages.filter((s) => s.seconds >= 0.05).map((s) => `${s.stage} ${s.seconds} s`).join(", ")}; ` +
       `earlier prepare: ${before!.stages.filter((s) => s.seconds >= 0.05).map((s) => `${s.stage} ${s.seconds} s`).join(", ")}`,
+    `${"".padEnd(28)} progress (parallel): ${formatProgress(par!.progress)}`,
     `${`${fairness.short.label} clip, busy vs idle`.padEnd(28)} while ${fairness.long.label} transcribes ${fairness.busySeconds} s vs idle ${fairness.idleSeconds} s   ratio ${fairness.ratio}× (target ≤ 3×)`,
     `${"local model".padEnd(28)} load ${model.loadMs} ms   RTF ${model.rtf}   WER librivox ${model.files[0]!.wer}%   WER espeak ${model.files[1]!.wer}%`,
     `${"engine".padEnd(28)} overhead/step median ${engine.results.overheadPerStepMs.median} ms (p90 ${engine.results.overheadPerStepMs.p90})   ` +

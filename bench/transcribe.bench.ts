@@ -236,14 +236,18 @@ export function printTranscribe(r: TranscribeResults): void {
         `WER ${x.wer}% (${x.words} words), peak RSS ${x.memory.peakTreeMb} MB (tree; VmHWM ${x.memory.vmHwmMb} MB)`,
     );
     console.log(`    stages: ${x.stages.map((s) => `${s.stage} ${s.seconds} s`).join(", ")}`);
-    const p = x.progress;
-    console.log(
-      `    progress: first visible after ${p.firstVisibleSec ?? "–"} s, longest stall ${p.longestStallSec} s, ${p.distinctValues} distinct values; ` +
-        `ETA error at 25/50/75 %: ${(["25", "50", "75"] as const).map((k) => (p.etaErrorPct[k] === null ? "–" : `${p.etaErrorPct[k]} %`)).join(" / ")}`,
-    );
+    console.log(`    progress: ${formatProgress(x.progress)}`);
     console.log(`    transcribe steps: span ${x.transcribeStepsSpanSeconds} s, sum ${x.transcribeStepsSumSeconds} s; other steps: ${x.steps.filter((s) => !s.name.startsWith("transcribe-")).map((s) => `${s.name} ${s.seconds} s`).join(", ")}`);
   }
   console.log(`  earlier sequential prepare / today's = ${r.prepareRatio}×; one chunk at a time / parallel = ${r.ratio}×   (${r.settings})`);
+}
+
+/** What a person watching the bar sees, in one line. */
+export function formatProgress(p: ProgressFigures): string {
+  return (
+    `first visible after ${p.firstVisibleSec ?? "–"} s, longest stall ${p.longestStallSec} s, ${p.distinctValues} distinct values; ` +
+    `ETA error at 25/50/75 %: ${(["25", "50", "75"] as const).map((k) => (p.etaErrorPct[k] === null ? "–" : `${p.etaErrorPct[k]} %`)).join(" / ")}`
+  );
 }
 
 if (isMain(import.meta.url)) {

@@ -249,11 +249,16 @@ export async function runTimes(db: Database, ids: string[]): Promise<Map<string,
   );
 }
 
-/** Runs ended per hour over the last `hours`, by outcome. */
+/**
+ * Runs ended per hour over the last `hours`, by outcome. An ending is a change of status in the
+ * log: a later note on an ended session (retention deleting its audio) repeats the status and is
+ * not another ending.
+ */
 export async function endingsPerHour(db: Database, hours = 24) {
   const res = await db.execute(sql`
-    select date_trunc('hour', at) as hour, status, count(*)::int as n from stage_log
-    where status in ('completed','failed','cancelled') and at > now() - make_interval(hours => ${hours})
+    select date_trunc('hour', at) as hour, status, count(*)::int as n from (
+      select at, status, lag(status) over (partition by session_id order by id) as prev from stage_log) l
+    where status in ('completed','failed','cancelled') and prev is distinct from status and at > now() - make_interval(hours => ${hours})
     group by 1, 2 order by 1`);
   return rowsOf<{ hour: Date | string; status: string; n: number }>(res).map((r) => ({ hour: new Date(r.hour).toISOString(), status: r.status, n: Number(r.n) }));
 }

@@ -300,6 +300,18 @@ export async function buildLongRecording(options: { minutes: number; dest?: stri
   };
 }
 
+/**
+ * The LibriVox recording with `pauseSec` of digital silence between its readings instead of
+ * 0.8 s: the truth for speaking metrics on real speech is then known as a difference (every
+ * join's pause grows by pauseSec − 0.8, the speech stays the same).
+ */
+export async function buildLibrivoxWithPauses(pauseSec: number): Promise<{ path: string; joins: number; pauseSec: number }> {
+  await mkdir(FIXTURES_DIR, { recursive: true });
+  const libri = await librivoxSources();
+  const file = await make(`librivox-pauses-${pauseSec}.wav`, (tmp) => joinWithPauses(libri.wavs, pauseSec, tmp));
+  return { path: file, joins: libri.wavs.length - 1, pauseSec };
+}
+
 export interface GapRecording {
   path: string;
   /** What each half says (the same clip twice). */
@@ -400,4 +412,21 @@ export async function buildPauseRecording(pausesSec: number[] = [0.6, 1.5, 3]): 
     await ffmpeg([...args, "-filter_complex", parts.join(";"), ...out(tmp, "-map", "[out]", "-c:a", "pcm_s16le")]);
   });
   return { path: file, speech, pausesSec: pausesSec.slice(0, n - 1) };
+}
+
+/**
+ * The pause recording under pink room noise at amplitude `noise` (0.04 is about −28 dBFS):
+ * loud enough that ffmpeg's silencedetect at −35 dB finds no pause at all, while the speech
+ * and its pauses are where they were. What real rooms do to a loudness threshold.
+ */
+export async function buildNoisyPauseRecording(noise = 0.04): Promise<PauseRecording> {
+  const clean = await buildPauseRecording();
+  const file = await make(`${path.basename(clean.path, ".wav")}-noise-${noise}.wav`, async (tmp) => {
+    await ffmpeg([
+      "-i", clean.path, "-f", "lavfi", "-i", `anoisesrc=r=16000:a=${noise}:c=pink:seed=7`,
+      "-filter_complex", "[0:a][1:a]amix=inputs=2:duration=first:normalize=0",
+      ...out(tmp, "-ac", "1", "-ar", "16000", "-c:a", "pcm_s16le"),
+    ]);
+  });
+  return { ...clean, path: file };
 }

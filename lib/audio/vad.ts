@@ -37,6 +37,9 @@ const SETTINGS = {
   maxSpeechDuration: 20,
 } as const;
 
+/** The longest segment the detector reports: speech it is still hearing began at most this long ago. */
+export const VAD_MAX_SEGMENT_SEC = SETTINGS.maxSpeechDuration;
+
 /** Samples handed to the VAD between yields to the event loop: 1 s of audio, a few ms of work. */
 const FEED_SAMPLES = VAD_SAMPLE_RATE;
 
@@ -73,9 +76,21 @@ async function withVad<T>(dir: string, use: (vad: Vad) => Promise<T>): Promise<T
   }
 }
 
-/** Loads a detector now (at worker start) rather than in the middle of a transcription. */
-export async function preloadVad(dir: string = defaultVadDir()): Promise<void> {
-  await withVad(dir, async () => {});
+/** Detectors made per directory, in use or free. */
+const made = new Map<string, number>();
+
+/**
+ * Loads `count` detectors now (at worker start, or while prepare runs) rather than in the
+ * middle of a transcription, one per turn of the event loop, which each load blocks.
+ */
+export async function preloadVad(dir: string = defaultVadDir(), count = 1): Promise<void> {
+  const free = pool.get(dir) ?? [];
+  pool.set(dir, free);
+  while ((made.get(dir) ?? 0) < count) {
+    await yieldToLoop();
+    if ((made.get(dir) ?? 0) >= count) break;
+    free.push(await createVad(dir));
+  }
 }
 
 async function createVad(dir: string): Promise<Vad> {
@@ -90,7 +105,9 @@ async function createVad(dir: string): Promise<Vad> {
     debug: 0,
   };
   // The buffer holds one pending segment's samples; segments are at most 20 s.
-  return new VadClass(cfg, 60);
+  const vad = new VadClass(cfg, 60);
+  made.set(dir, (made.get(dir) ?? 0) + 1);
+  return vad;
 }
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -106,7 +123,20 @@ class SpeechCollector {
   fed = 0;
   private readonly frame = new Float32Array(SETTINGS.windowSize);
   private filled = 0;
+  private taken = 0;
   constructor(private readonly vad: Vad) {}
+
+  /** Seconds of audio the detector has judged: later segments end after this, less ~0.3 s. */
+  get frontierSec(): number {
+    return (this.fed - this.filled) / VAD_SAMPLE_RATE;
+  }
+
+  /** Segments finished since the last call, rounded like the final result. */
+  takeNew(): Span[] {
+    const out = this.speech.slice(this.taken).map((s) => ({ start: round3(s.start), end: round3(s.end) }));
+    this.taken = this.speech.length;
+    return out;
+  }
 
   feed(samples: Float32Array): void {
     const size = SETTINGS.windowSize;
@@ -148,19 +178,35 @@ class SpeechCollector {
   }
 }
 
-/** Speech in 16 kHz mono samples already in memory (a chunk the local model is about to decode). */
-export async function detectSpeechInPcm(
-  pcm: Float32Array,
-  options: { dir?: string; signal?: AbortSignal } = {},
-): Promise<Span[]> {
+export interface PcmScanOptions {
+  dir?: string;
+  signal?: AbortSignal;
+  /**
+   * Speech segments finished since the last call, and the detector's frontier (seconds
+   * heard): every segment still to come ends after `frontierSec` less ~0.3 s. Called per
+   * second of audio, and a last time with `Infinity` for the segment the end of the audio closed.
+   */
+  onSpeech?: (speech: Span[], frontierSec: number) => void;
+}
+
+/**
+ * Speech in 16 kHz mono samples already in memory (a part the local model is decoding),
+ * reported as it is found, so windows can be decoded while the rest is still scanned.
+ */
+export async function detectSpeechInPcm(pcm: Float32Array, options: PcmScanOptions = {}): Promise<Span[]> {
   return withVad(options.dir ?? defaultVadDir(), async (vad) => {
     const collector = new SpeechCollector(vad);
     for (let i = 0; i < pcm.length; i += FEED_SAMPLES) {
       options.signal?.throwIfAborted();
       collector.feed(pcm.subarray(i, Math.min(pcm.length, i + FEED_SAMPLES)));
+      options.onSpeech?.(collector.takeNew(), collector.frontierSec);
       await yieldToLoop();
     }
-    return collector.finish();
+    const speech = collector.finish();
+    // The segment the end closed, clipped to the audio like the whole result.
+    const end = round3(pcm.length / VAD_SAMPLE_RATE);
+    options.onSpeech?.(collector.takeNew().map((x) => ({ start: x.start, end: Math.min(x.end, end) })).filter((x) => x.end > x.start), Infinity);
+    return speech;
   });
 }
 

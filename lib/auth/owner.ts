@@ -1,6 +1,6 @@
 import { cookies, headers as requestHeaders } from "next/headers";
 import { LEGACY_OWNER_COOKIE } from "@/lib/identity";
-import { getAuth } from "./server";
+import { getAuth, getSignedIn } from "./server";
 import { legacyOwnerFrom, moveRecordings } from "./recordings";
 import { getDb } from "@/db/client";
 
@@ -12,7 +12,7 @@ import { getDb } from "@/db/client";
 export async function resolveOwner(opts: { create: boolean }): Promise<string | null> {
   const h = await requestHeaders();
   const auth = await getAuth();
-  const signedIn = await auth.api.getSession({ headers: h });
+  const signedIn = await getSignedIn(h);
   if (signedIn) return signedIn.user.id;
   const legacy = await legacyOwnerFrom(h);
   if (!opts.create) return legacy;

@@ -1,11 +1,13 @@
 import { apiKey } from "@better-auth/api-key";
 import { betterAuth } from "better-auth";
+import { isAPIError } from "better-auth/api";
 import { drizzleAdapter } from "better-auth/adapters/drizzle";
 import { nextCookies } from "better-auth/next-js";
 import { admin, anonymous, genericOAuth } from "better-auth/plugins";
 import { getDb, type Database } from "@/db/client";
 import { authSchema } from "@/db/schema";
 import { config, type Config } from "@/lib/config";
+import { HttpError } from "@/lib/http";
 import { serverSecret } from "@/lib/identity";
 import { appHosts, appOrigins } from "@/lib/security/origin";
 import { adoptLegacyOwner, deleteAllRecordings, moveRecordings } from "./recordings";
@@ -118,5 +120,12 @@ export function getAuth(): Promise<Auth> {
 /** Who is signed in (cookie or x-api-key); null for nobody. */
 export async function getSignedIn(headers: Headers) {
   const auth = await getAuth();
-  return auth.api.getSession({ headers });
+  return auth.api.getSession({ headers }).catch((err: unknown) => {
+    // A wrong, revoked or expired x-api-key is the caller's mistake, said as such (not a 500).
+    if (isAPIError(err) && err.statusCode < 500) {
+      const message = headers.get("x-api-key") ? "This API key is not valid: it may be mistyped, revoked or expired." : err.message;
+      throw new HttpError(401, "unauthorized", message);
+    }
+    throw err;
+  });
 }

@@ -19,6 +19,7 @@ import { PermanentError } from "@/lib/errors";
 import { runPriority } from "@/lib/sessions/priority";
 import { formatDuration } from "@/lib/time";
 import { claimedSession, updateRun, watchClaim } from "./fence";
+import { speechBesideRequest } from "./speech";
 import { BANDS, partsProgress, preparingProgress } from "./progress";
 import { describeSpans, monotonic, spansToGlobalTime, toGlobalTime } from "./segments";
 
@@ -285,6 +286,11 @@ export async function transcribeChunk(deps: PipelineDeps, ctx: RunContext, index
   // a run are all in flight at once and queue for the CPU, so without this a cancel would
   // still transcribe every remaining chunk before a retry or another session got a turn.
   const claim = watchClaim(deps.db, ctx);
+  // A provider that does not say where people speak gets the voice detector beside its request.
+  const besides = new AbortController();
+  const heard = transcriber.hearsSpeech
+    ? Promise.resolve(null)
+    : speechBesideRequest(local.path, AbortSignal.any([claim.signal, besides.signal]));
   try {
     let result;
     try {
@@ -297,12 +303,13 @@ export async function transcribeChunk(deps: PipelineDeps, ctx: RunContext, index
         onProgress: progressReporter(deps, ctx, index, toProgress),
       });
     } catch (err) {
+      besides.abort();
+      await heard;
       if (claim.signal.aborted) return { active: false };
       throw err;
     }
-    // The local model's VAD says where people speak; a remote provider's parts keep prepare's
-    // pauses (a VAD pass over 23-minute parts made the OpenAI pipeline several times slower here).
-    const speechInPart = result.speech;
+    if (result.speech) besides.abort();
+    const speechInPart = result.speech ?? (await heard);
     const segments = toGlobalTime(result.segments, chunk.startSec, chunk.endSec);
     const untranscribed = spansToGlobalTime(result.untranscribed ?? [], chunk.startSec, chunk.endSec);
     const speech = speechInPart ? spansToGlobalTime(speechInPart, chunk.startSec, chunk.endSec) : null;

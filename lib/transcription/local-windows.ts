@@ -170,87 +170,199 @@ export interface SpeechWindowOptions {
   marginSec?: number;
 }
 
-/**
- * Gathers speech runs into windows of at most `room` seconds, choosing the cuts (only
- * between runs) by dynamic programming: as few windows as possible, none much shorter
- * than `minSec` when that can be avoided, and cuts in the longer pauses. A greedy fill
- * left a 3 s tail window after a 24 s one on the 28 s LibriVox clip, and WER went from
- * 2.8 % to 15 %.
- */
-function groupRuns(runs: ReadonlyArray<{ start: number; end: number }>, room: number, minSec: number): Array<{ start: number; end: number }> {
-  const n = runs.length;
-  if (n === 0) return [];
-  const cost = new Float64Array(n + 1).fill(Infinity);
-  const from = new Int32Array(n + 1).fill(-1);
-  cost[0] = 0;
-  for (let j = 1; j <= n; j++) {
-    const last = runs[j - 1]!;
-    for (let i = j - 1; i >= 0; i--) {
-      const first = runs[i]!;
-      const len = last.end - first.start;
-      if (len > room && i < j - 1) break;
-      const gapBefore = i > 0 ? first.start - runs[i - 1]!.end : 0;
-      const short = Math.max(0, minSec - len);
-      // One per window, a price for shortness, and a small reward for cutting in a long pause.
-      const c = cost[i]! + 1 + short * 0.25 - Math.min(gapBefore, 2) * 0.1;
-      if (c < cost[j]!) {
-        cost[j] = c;
-        from[j] = i;
-      }
-    }
-  }
-  const groups: Array<{ start: number; end: number }> = [];
-  for (let j = n; j > 0; j = from[j]!) {
-    const i = from[j]!;
-    groups.push({ start: runs[i]!.start, end: runs[j - 1]!.end });
-  }
-  return groups.reverse();
+type Run = { start: number; end: number };
+
+/** Cost of one window covering `first..last`, after a pause of `gapBefore` s (see SpeechWindowPlanner). */
+function windowCost(first: Run, last: Run, gapBefore: number, minSec: number): number {
+  const short = Math.max(0, minSec - (last.end - first.start));
+  // One per window, a price for shortness, and a small reward for cutting in a long pause.
+  return 1 + short * 0.25 - Math.min(gapBefore, 2) * 0.1;
 }
 
 /**
- * Windows from voice activity (Silero VAD): each starts and ends at speech, with a small
- * margin, and every cut falls in a pause between speech, never inside it. Speech runs are
- * gathered greedily into windows of up to `maxSeconds`, because Moonshine's error rate
- * rose sharply for pieces over ~30 s and under ~12 s; a window never begins with the long
- * silence that once made the model return nothing. Stretches without speech are never
- * sent to the model. A speech run longer than a window (the VAD caps runs at 20 s, so
- * only with a smaller `maxSeconds`) is split evenly: the only cut that can land in speech.
+ * Windows from voice activity (Silero VAD), planned while the detector is still listening,
+ * so the model can decode the first windows of a part while the VAD scans the rest (a
+ * 10-minute part otherwise sat with no progress for its whole decode and scan: 3–4 s idle,
+ * 14–17 s on a loaded machine).
+ *
+ * Each window starts and ends at speech, with a small margin, and every cut falls in a
+ * pause between speech, never inside it. Speech runs are gathered into windows of up to
+ * `maxSeconds` (Moonshine's error rate rose sharply for pieces over ~30 s and under
+ * ~12 s); a window never begins with the long silence that once made the model return
+ * nothing, and stretches without speech are never sent to the model. A speech run longer
+ * than a window (the VAD caps runs at 20 s, so only with a smaller `maxSeconds`) is split
+ * evenly: the only cut that can land in speech.
+ *
+ * The cuts are chosen by dynamic programming over the runs: as few windows as possible,
+ * none much shorter than `minSeconds` when that can be avoided, cuts in the longer pauses
+ * (a greedy fill left a 3 s tail window after a 24 s one on the 28 s LibriVox clip, and
+ * WER went from 2.8 % to 15 %). The DP is incremental, and a cut is handed out only once
+ * it is settled: when the optimal plan up to every boundary that a later window could
+ * still start at passes through it. Later speech can only end after the detector's
+ * frontier (less `pendingSec`), so a window reaching it starts within one window of the
+ * frontier; the plan handed out piece by piece is therefore the plan of the whole.
  */
+export class SpeechWindowPlanner {
+  private readonly rate: number;
+  private readonly margin: number;
+  private readonly room: number;
+  private readonly minSec: number;
+  private readonly pendingSec: number;
+  /** Runs from the last settled cut on, split into pieces of at most `room` seconds. */
+  private runs: Run[] = [];
+  /** cost[j]: best plan of runs[0..j); from[j]: where its last window starts. */
+  private cost: number[] = [0];
+  private from: number[] = [-1];
+  /** Speech end of the window handed out last (its margin and the next one's meet halfway). */
+  private prevEnd: number | undefined;
+
+  constructor(options: SpeechWindowOptions & { pendingSec?: number } = {}) {
+    this.rate = options.sampleRate ?? 16_000;
+    this.margin = options.marginSec ?? 0.2;
+    this.room = (options.maxSeconds ?? 30) - 2 * this.margin;
+    this.minSec = options.minSeconds ?? 12;
+    // The VAD holds back a segment until 0.25 s of silence follows it, and one 32 ms frame.
+    this.pendingSec = options.pendingSec ?? 1;
+  }
+
+  /**
+   * Seconds before which every window has been handed out, with the detector at
+   * `frontierSec`: up to the first run still waiting, or, with none waiting, up to where a
+   * segment the detector is still hearing could have begun (it caps them at
+   * `maxRunSec`). Audio before it is either in a window or silence.
+   */
+  handedOutUntil(frontierSec: number, maxRunSec: number): number {
+    const first = this.runs[0];
+    const t = first ? first.start : frontierSec - this.pendingSec - maxRunSec;
+    return Math.max(0, t - this.margin);
+  }
+
+  /**
+   * Adds speech (sorted, after everything added before) found up to `frontierSec`;
+   * returns the windows that no later speech can change. `availableSamples` is how much
+   * audio is in memory: no window reaches past it.
+   */
+  add(speech: readonly Run[], frontierSec: number, availableSamples: number): SpeechWindow[] {
+    for (const s of speech) this.push(s);
+    return this.settle(frontierSec, availableSamples);
+  }
+
+  /** The audio has ended at `totalSamples`: adds the last speech and returns every window left. */
+  finish(speech: readonly Run[], totalSamples: number): SpeechWindow[] {
+    const durationSec = totalSamples / this.rate;
+    for (const s of speech) this.push({ start: s.start, end: Math.min(durationSec, s.end) });
+    const n = this.runs.length;
+    if (n === 0) return [];
+    const windows = this.handOut(this.pathTo(n), totalSamples, durationSec);
+    this.runs = [];
+    this.cost = [0];
+    this.from = [-1];
+    return windows;
+  }
+
+  private push(s: Run): void {
+    const last = this.runs.at(-1)?.end ?? this.prevEnd ?? 0;
+    // Sorted and disjoint: a run that overlapped the previous one keeps only what is new.
+    const start = Math.max(0, s.start, last);
+    const end = s.end;
+    if (!(end > start)) return;
+    const pieces = Math.ceil((end - start) / this.room);
+    for (let k = 0; k < pieces; k++) {
+      this.runs.push({ start: start + ((end - start) * k) / pieces, end: start + ((end - start) * (k + 1)) / pieces });
+      this.extend();
+    }
+  }
+
+  /** One more step of the DP, for the run just pushed. */
+  private extend(): void {
+    const runs = this.runs;
+    const j = runs.length;
+    const last = runs[j - 1]!;
+    let best = Infinity;
+    let bestFrom = -1;
+    for (let i = j - 1; i >= 0; i--) {
+      const first = runs[i]!;
+      if (last.end - first.start > this.room && i < j - 1) break;
+      const before = i > 0 ? runs[i - 1]!.end : this.prevEnd;
+      const c = this.cost[i]! + windowCost(first, last, before === undefined ? 0 : first.start - before, this.minSec);
+      if (c < best) {
+        best = c;
+        bestFrom = i;
+      }
+    }
+    this.cost[j] = best;
+    this.from[j] = bestFrom;
+  }
+
+  /** Boundaries of the best plan of runs[0..j), ascending, from 0 to j. */
+  private pathTo(j: number): number[] {
+    const out: number[] = [];
+    for (let k = j; k > 0; k = this.from[k]!) out.push(k);
+    out.push(0);
+    return out.reverse();
+  }
+
+  private settle(frontierSec: number, availableSamples: number): SpeechWindow[] {
+    const runs = this.runs;
+    const n = runs.length;
+    if (n < 2) return [];
+    // Every later run ends after `reach`; a window holding it and runs[i] starts at runs[i].
+    const reach = frontierSec - this.pendingSec;
+    let first = n;
+    while (first > 0 && runs[first - 1]!.start >= reach - this.room) first--;
+    if (first === 0) return [];
+    // The cut shared by the best plans to every boundary in [first, n].
+    let common = new Set(this.pathTo(n));
+    for (let c = first; c < n && common.size > 1; c++) {
+      const mine = new Set(this.pathTo(c));
+      common = new Set([...common].filter((b) => mine.has(b)));
+    }
+    // Not n itself: the margin of the window before it depends on where the next speech starts.
+    const cut = Math.max(...[...common].filter((b) => b < n));
+    if (cut <= 0) return [];
+    const windows = this.handOut(this.pathTo(cut), availableSamples, Infinity, runs[cut]!.start);
+    // The DP again from the cut: every plan still to come starts there.
+    const rest = runs.slice(cut);
+    this.runs = [];
+    this.cost = [0];
+    this.from = [-1];
+    for (const r of rest) {
+      this.runs.push(r);
+      this.extend();
+    }
+    return windows;
+  }
+
+  /** The windows of a path of boundaries (ascending, from 0), with their margins; forgets those runs. */
+  private handOut(path: number[], maxSamples: number, durationSec: number, nextStart?: number): SpeechWindow[] {
+    const groups: Run[] = [];
+    for (let k = 1; k < path.length; k++) {
+      groups.push({ start: this.runs[path[k - 1]!]!.start, end: this.runs[path[k]! - 1]!.end });
+    }
+    const out = groups.map((g, i) => {
+      // Margins stop halfway to the neighbouring window, so windows never overlap.
+      const prevEnd = i > 0 ? groups[i - 1]!.end : this.prevEnd;
+      const next = i + 1 < groups.length ? groups[i + 1]!.start : nextStart;
+      const lo = Math.max(0, g.start - this.margin, prevEnd === undefined ? 0 : (prevEnd + g.start) / 2);
+      const hi = Math.min(durationSec, g.end + this.margin, next === undefined ? durationSec : (g.end + next) / 2);
+      return {
+        from: Math.max(0, Math.floor(lo * this.rate)),
+        to: Math.min(maxSamples, Math.ceil(hi * this.rate)),
+        voicedStart: ms(g.start),
+        voicedEnd: ms(g.end),
+      };
+    });
+    if (groups.length) this.prevEnd = groups.at(-1)!.end;
+    return out;
+  }
+}
+
+/** The windows of a whole part's speech at once (see SpeechWindowPlanner). */
 export function planSpeechWindows(
   speech: ReadonlyArray<{ start: number; end: number }>,
   totalSamples: number,
   options: SpeechWindowOptions = {},
 ): SpeechWindow[] {
-  const rate = options.sampleRate ?? 16_000;
-  const maxSec = options.maxSeconds ?? 30;
-  const margin = options.marginSec ?? 0.2;
-  const durationSec = totalSamples / rate;
-  const room = maxSec - 2 * margin;
-
-  const runs: Array<{ start: number; end: number }> = [];
-  for (const s of [...speech].sort((a, b) => a.start - b.start)) {
-    const start = Math.max(0, s.start);
-    const end = Math.min(durationSec, s.end);
-    if (!(end > start)) continue;
-    const pieces = Math.ceil((end - start) / room);
-    for (let k = 0; k < pieces; k++) {
-      runs.push({ start: start + ((end - start) * k) / pieces, end: start + ((end - start) * (k + 1)) / pieces });
-    }
-  }
-
-  const groups = groupRuns(runs, room, options.minSeconds ?? 12);
-
-  return groups.map((g, i) => {
-    // Margins stop halfway to the neighbouring window, so windows never overlap.
-    const prevEnd = groups[i - 1]?.end;
-    const nextStart = groups[i + 1]?.start;
-    const lo = Math.max(0, g.start - margin, prevEnd === undefined ? 0 : (prevEnd + g.start) / 2);
-    const hi = Math.min(durationSec, g.end + margin, nextStart === undefined ? durationSec : (g.end + nextStart) / 2);
-    return {
-      from: Math.max(0, Math.floor(lo * rate)),
-      to: Math.min(totalSamples, Math.ceil(hi * rate)),
-      voicedStart: ms(g.start),
-      voicedEnd: ms(g.end),
-    };
-  });
+  const sorted = [...speech].sort((a, b) => a.start - b.start);
+  return new SpeechWindowPlanner(options).finish(sorted, totalSamples);
 }

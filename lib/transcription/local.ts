@@ -2,11 +2,11 @@ import os from "node:os";
 import type PQueue from "p-queue";
 import type { OfflineRecognizer, OfflineRecognizerConfig } from "sherpa-onnx-node";
 import { decodePcm, PCM_SAMPLE_RATE } from "@/lib/audio/chunks";
-import { createPriorityQueue, runQueued } from "@/lib/concurrency";
+import { createPriorityQueue, runQueued, type Turn } from "@/lib/concurrency";
 import { defaultModelDir, hasModel, modelPaths } from "./local-model";
-import { detectSpeechInPcm, preloadVad, VadModelMissingError } from "@/lib/audio/vad";
+import { detectSpeechInPcm, preloadVad, VAD_MAX_SEGMENT_SEC, VadModelMissingError } from "@/lib/audio/vad";
 import { defaultVadDir } from "@/lib/audio/vad-model";
-import { planSpeechWindows, recutWindow, voicedRange, type SpeechWindow } from "./local-windows";
+import { recutWindow, SpeechWindowPlanner, voicedRange, type SpeechWindow } from "./local-windows";
 import type { AudioSpan, Transcriber, TranscribeInput, TranscriptionResult, TranscriptSegment } from "./types";
 
 /**
@@ -190,12 +190,125 @@ export async function transcribeWindow(
   return { segments, untranscribed };
 }
 
+/**
+ * One part, streamed through the voice detector: a window goes to the model as soon as its
+ * cuts are settled, while the VAD goes on scanning the rest of the part. Done one after
+ * another (scan the whole part, then the windows), a 10-minute part showed no progress for
+ * its first 3–4 s idle and 14–17 s on a loaded machine, twice per recording as parts start
+ * in pairs. The windows are the same as planned over the whole part (SpeechWindowPlanner),
+ * and so is the speech returned for the metrics.
+ *
+ * Progress is the audio handled: decoded windows and the silence between them, up to the
+ * next window's start, or up to where the VAD has confirmed no window can begin.
+ */
+async function transcribeStreaming(recognizer: OfflineRecognizer, input: TranscribeInput, vadDir: string, turn: Turn): Promise<TranscriptionResult> {
+  const rate = PCM_SAMPLE_RATE;
+  const pcm = await decodePcm(input.filePath, { signal: input.signal });
+  const planner = new SpeechWindowPlanner({ sampleRate: rate });
+  const ready: SpeechWindow[] = [];
+  let decoding: SpeechWindow | undefined;
+  let frontier = 0;
+  let scanned = false;
+  let scanFailed = false;
+  let notify: (() => void) | undefined;
+  const wake = () => {
+    notify?.();
+    notify = undefined;
+  };
+  let reported = 0;
+  /** At least `floor` seconds are handled (a window just decoded, up to its end). */
+  const report = (floor = 0) => {
+    const next = decoding
+      ? decoding.from / rate
+      : ready[0]
+        ? ready[0].from / rate
+        : scanned
+          ? pcm.length / rate
+          : planner.handedOutUntil(frontier, VAD_MAX_SEGMENT_SEC);
+    const sec = Math.max(floor, next);
+    if (sec > reported) {
+      reported = sec;
+      input.onProgress?.(sec);
+    }
+  };
+  // Decoding that fails stops the scan; a scan that fails stops decoding.
+  const stop = new AbortController();
+  const signal = input.signal ? AbortSignal.any([input.signal, stop.signal]) : stop.signal;
+  const scan = detectSpeechInPcm(pcm, {
+    dir: vadDir,
+    signal,
+    onSpeech: (speech, frontierSec) => {
+      if (frontierSec === Infinity) {
+        ready.push(...planner.finish(speech, pcm.length));
+      } else {
+        frontier = frontierSec;
+        ready.push(...planner.add(speech, frontierSec, pcm.length));
+      }
+      if (!decoding) report();
+      wake();
+    },
+  }).finally(() => {
+    scanned = true;
+    wake();
+  });
+  scan.catch(() => {
+    scanFailed = true;
+  });
+
+  const decodeWindow = decoderOver(recognizer, pcm, signal);
+  // Between windows a more urgent file (a short clip) may take this slot; this one resumes after it.
+  const decode: Decode = async (from, to) => (await turn.yieldToUrgent(), decodeWindow(from, to));
+  const segments: TranscriptSegment[] = [];
+  const untranscribed: AudioSpan[] = [];
+  try {
+    while (!scanFailed) {
+      decoding = ready.shift();
+      if (decoding) {
+        const got = await transcribeWindow(pcm, decoding, decode);
+        segments.push(...got.segments);
+        untranscribed.push(...got.untranscribed);
+        const done = decoding;
+        decoding = undefined;
+        report(done.to / rate);
+        continue;
+      }
+      if (scanned) break;
+      // Waiting for the voice detector needs no decode slot: a more urgent file may use it meanwhile.
+      await turn.yieldToUrgent();
+      if (ready.length || scanned) continue;
+      await new Promise<void>((resolve) => (notify = resolve));
+    }
+    const speech = await scan;
+    report();
+    return {
+      text: segments.map((s) => s.text).join(" "),
+      segments,
+      language: "en",
+      ...(untranscribed.length ? { untranscribed } : {}),
+      speech,
+    };
+  } catch (err) {
+    stop.abort(err);
+    await scan.catch(() => {});
+    if (err instanceof VadModelMissingError) throw new LocalModelMissingError(err.message, { cause: err });
+    throw err;
+  }
+}
+
 export function createLocalTranscriber(options: LocalTranscriberOptions = {}): Transcriber {
   const numThreads = options.numThreads ?? defaultThreads();
   if (options.concurrency !== undefined) {
     queue.concurrency = Math.max(1, Math.floor(options.concurrency));
   }
   const dir = () => options.modelDir ?? defaultModelDir();
+  const vadDir = () => options.vadDir ?? defaultVadDir();
+  // The model and a voice detector per decode slot load now, while prepare cuts the parts:
+  // loaded when the first two parts started, they held back the first window by ~1.5 s idle
+  // (~5 s at load 4). A model that is missing fails here quietly and again, loudly, in transcribe().
+  void recognizerFor(dir(), numThreads)
+    // (one more than the slots: a part that lent its slot to a short clip still scans with its own)
+    .then(() => preloadVad(vadDir(), queue.concurrency + 1))
+    .catch(() => {});
 
   return {
     name: "local:moonshine-tiny",
@@ -206,6 +319,8 @@ export function createLocalTranscriber(options: LocalTranscriberOptions = {}): T
     },
     // It decodes every part to 16 kHz samples first: parts stored as those samples cost no encoding in prepare.
     partFormat: "wav",
+    // Its windows come from Silero VAD, whose speech every result carries.
+    hearsSpeech: true,
 
     async transcribe(input: TranscribeInput): Promise<TranscriptionResult> {
       const recognizer = await recognizerFor(dir(), numThreads);
@@ -213,34 +328,7 @@ export function createLocalTranscriber(options: LocalTranscriberOptions = {}): T
       // order instead of all crawling along together; it lends the slot between windows only
       // to a more urgent file, so a short clip waits for a window, not a 10-minute part.
       return runQueued(queue, async (turn) => {
-        const pcm = await decodePcm(input.filePath, { signal: input.signal });
-        const speech = await detectSpeechInPcm(pcm, { dir: options.vadDir ?? defaultVadDir(), signal: input.signal }).catch(
-          (err: unknown) => {
-            if (err instanceof VadModelMissingError) throw new LocalModelMissingError(err.message, { cause: err });
-            throw err;
-          },
-        );
-        const decodeWindow = decoderOver(recognizer, pcm, input.signal);
-        // Between windows a more urgent file (a short clip) may take this slot; this one resumes after it.
-        const decode: Decode = async (from, to) => (await turn.yieldToUrgent(), decodeWindow(from, to));
-        const segments: TranscriptSegment[] = [];
-        const untranscribed: AudioSpan[] = [];
-        const windows = planSpeechWindows(speech, pcm.length, { sampleRate: PCM_SAMPLE_RATE });
-        for (const [i, w] of windows.entries()) {
-          const got = await transcribeWindow(pcm, w, decode);
-          segments.push(...got.segments);
-          untranscribed.push(...got.untranscribed);
-          // Up to the next window's start: the silence between them is done too.
-          const next = windows[i + 1];
-          input.onProgress?.((next ? next.from : pcm.length) / PCM_SAMPLE_RATE);
-        }
-        return {
-          text: segments.map((s) => s.text).join(" "),
-          segments,
-          language: "en",
-          ...(untranscribed.length ? { untranscribed } : {}),
-          speech,
-        };
+        return transcribeStreaming(recognizer, input, vadDir(), turn);
       }, { signal: input.signal, priority: input.priority });
     },
   };

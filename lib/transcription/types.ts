@@ -70,5 +70,10 @@ export interface Transcriber {
    * provider that decodes to those anyway and has no request size limit to keep under.
    */
   readonly partFormat?: "opus" | "wav";
+  /**
+   * True when its results say where people speak (TranscriptionResult.speech, the local model's
+   * VAD); for the others the pipeline runs the voice detector itself, beside the request.
+   */
+  readonly hearsSpeech?: boolean;
   transcribe(input: TranscribeInput): Promise<TranscriptionResult>;
 }

@@ -120,7 +120,9 @@ test("an API key lists its owner's sessions over plain HTTP, and nothing without
   try {
     expect(await listIds(script, { "x-api-key": key })).toEqual([id]);
     expect(await listIds(script)).toEqual([]);
-    expect((await script.get(`/api/sessions/${id}`, { headers: { "x-api-key": `${key}x` } })).status()).not.toBe(200);
+    const wrongKey = await script.get(`/api/sessions/${id}`, { headers: { "x-api-key": `${key}x` } });
+    expect(wrongKey.status()).toBe(401);
+    expect((await wrongKey.json()).error.message).toMatch(/API key is not valid/);
   } finally {
     await script.dispose();
   }

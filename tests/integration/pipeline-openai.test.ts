@@ -6,7 +6,8 @@
  */
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { buildLongRecording, ensureFixtures, type Fixtures, type LongRecording } from "@/scripts/fixtures-lib";
+import { buildLongRecording, buildNoisyPauseRecording, ensureFixtures, type Fixtures, type LongRecording, type PauseRecording } from "@/scripts/fixtures-lib";
+import { ensureVadModel } from "@/scripts/setup-model";
 import { FAKE_GPT4O_MAX_SECONDS, FAKE_MAX_BODY_BYTES, startFakeOpenAI, type AudioInfo, type FakeOpenAI, type FakeSegment } from "../support/fake-openai";
 import { type Harness, stageOrder, startPipelineHarness, waitFor } from "../support/pipeline-harness";
 import { expectMonotonicCoverage } from "../support/assertions";
@@ -15,6 +16,7 @@ let h: Harness;
 let fake: FakeOpenAI;
 let fx: Fixtures;
 let long: LongRecording;
+let noisy: PauseRecording;
 
 /** What the fake "model" was handed, with when it started and finished answering. */
 interface Served {
@@ -62,6 +64,7 @@ beforeAll(async () => {
   // 25 minutes: two chunks for whisper-1 (at most 1390 s each). 40 minutes works as well, but
   // cutting it into Opus chunks alone takes ~30 s of CPU in the prepare step.
   long = await buildLongRecording({ minutes: 25 });
+  const [vadDir] = await Promise.all([ensureVadModel(), buildNoisyPauseRecording().then((r) => (noisy = r))]);
   fake = await startFakeOpenAI({ transcribe });
   h = await startPipelineHarness({
     env: {
@@ -72,6 +75,7 @@ beforeAll(async () => {
       TRANSCRIPTION_MODEL: "whisper-1",
       PROCESSING_RETRIES: "3",
       CHUNK_SECONDS: undefined,
+      VAD_MODEL_DIR: vadDir,
     },
   });
   console.log(`[${path.basename(import.meta.filename, ".test.ts")}] harness start-up (ms, cumulative): ${JSON.stringify(h.timings)}`);
@@ -227,6 +231,21 @@ describe("pipeline with the local engine and OpenAI providers (fake server)", ()
     expect(log.some((l) => /will retry/.test(l.message ?? ""))).toBe(false);
     expect(log.at(-1)?.status).toBe("failed");
   }, 60_000);
+
+  it("measures pauses with the voice detector beside the remote request, under room noise silencedetect cannot see through", async () => {
+    // Pauses of 0.6, 1.5 and 3 s between sentences, all under pink noise at about −28 dBFS.
+    const row = await h.createAndUpload(noisy.path);
+    const done = await h.waitForStatus(row.id, ["completed", "failed"], 60_000);
+    expect(done.error).toBeNull();
+    const m = (await h.detail(row.id)).analysis!.metrics;
+    const speaking = noisy.speech.reduce((sum, s) => sum + (s.end - s.start), 0);
+    const durationSec = noisy.speech.at(-1)!.end;
+    expect(Math.abs(m.longestPauseSec - Math.max(...noisy.pausesSec)), JSON.stringify(m)).toBeLessThan(0.3);
+    // Under noise the detector holds on a little past each sentence (0.6 s more speech in all was
+    // seen over six edges); a loudness threshold finds no pause here at all (silent 0:00).
+    expect(Math.abs(m.speakingSec - speaking), JSON.stringify(m)).toBeLessThan(1);
+    expect(Math.abs(m.silentSec - (durationSec - speaking)), JSON.stringify(m)).toBeLessThan(1);
+  }, 90_000);
 
   it("keeps the transcript when the analysis fails for good; a retry re-runs only the analysis", async () => {
     fake.fault("chat", { kind: "refusal", refusal: "I can't help with that." });

@@ -1,7 +1,8 @@
 /**
  * "Stale" means one thing everywhere: the session's page, /operations, the Retry
  * button's rule and the self-healing sweep all read STALE_RUN_AFTER. Set here to a
- * value other than the default, so a fixed threshold anywhere would disagree.
+ * value other than the default, so a fixed threshold anywhere would disagree. Also what
+ * /operations' outcome chart counts from the same stage log.
  */
 import fsp from "node:fs/promises";
 import os from "node:os";
@@ -10,6 +11,7 @@ import { Readable } from "node:stream";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type DatabaseHandle } from "@/db/client";
+import * as ops from "@/db/operations";
 import * as q from "@/db/queries";
 import { sessions } from "@/db/schema";
 import { config, resetConfigForTests } from "@/lib/config";
@@ -77,5 +79,18 @@ describe("stale sessions follow STALE_RUN_AFTER", () => {
     const swept = await processingSilentFor(3);
     const result = await sweep({ db: deps.db, store: deps.store }, config());
     expect(result.redispatch.map((r) => r.sessionId)).toContain(swept);
+  });
+});
+
+describe("the outcomes chart on /operations", () => {
+  it("counts a run's ending once, not again for a later note on the ended session (retention's)", async () => {
+    const before = (await operationsSnapshot(deps.db, config(), {})).charts.outcomes.at(-1)!;
+    const id = await processingSilentFor(0);
+    const { generation } = (await q.findSession(deps.db, id))!;
+    expect(await q.applyRunUpdate(deps.db, id, generation, RUN_STATUSES, { status: "completed", progress: 100 })).toBe(true);
+    await ops.logEntry(deps.db, id, "The audio was deleted 4s after processing ended (retention)");
+    const after = (await operationsSnapshot(deps.db, config(), {})).charts.outcomes.at(-1)!;
+    expect(after.completed - before.completed).toBe(1);
+    expect(after.failureRate).toBe(after.completed + after.failed ? Math.round((1000 * after.failed) / (after.completed + after.failed)) / 10 : null);
   });
 });

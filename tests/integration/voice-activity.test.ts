@@ -5,7 +5,7 @@ import { silencesBetween } from "@/lib/audio/spans";
 import { detectSpeech, detectSpeechInPcm } from "@/lib/audio/vad";
 import { decodePcm } from "@/lib/audio/chunks";
 import { computeMetrics } from "@/lib/analysis/metrics";
-import { buildPauseRecording, ensureFixtures, type Fixtures, type PauseRecording } from "@/scripts/fixtures-lib";
+import { buildLibrivoxWithPauses, buildPauseRecording, ensureFixtures, type Fixtures, type PauseRecording } from "@/scripts/fixtures-lib";
 import { ensureVadModel } from "@/scripts/setup-model";
 
 /** Silero VAD on real files: where speech is, the speaking metrics it gives, and silence. */
@@ -54,6 +54,35 @@ describe("speaking metrics from Silero VAD", () => {
     expect(m.longestPauseSec).toBeLessThan(2);
     expect(m.silentSec).toBeGreaterThan(4 * 0.8);
     expect(m.speakingSec).toBeGreaterThan(20);
+  });
+
+  it("are within 0.3 s of the truth on the LibriVox readings: 2 s more between them adds 2 s to each join's pause and nothing to the speech", async () => {
+    // The fixture joins five readings with 0.8 s of digital silence; where people pause inside a
+    // reading is not known, but what inserting 2 s more at every join must change is.
+    const wide = await buildLibrivoxWithPauses(2.8);
+    const extra = wide.pauseSec - 0.8;
+    const [a, b] = await Promise.all([detectSpeech(fx.librivox.wav), detectSpeech(wide.path)]);
+    expect(Math.abs(b.decodedSec - a.decodedSec - wide.joins * extra)).toBeLessThan(0.05);
+    const ma = metricsOf(a.speech, a.decodedSec);
+    const mb = metricsOf(b.speech, b.decodedSec);
+    const detail = JSON.stringify({ a: a.speech, b: b.speech });
+    expect(Math.abs(mb.speakingSec - ma.speakingSec), detail).toBeLessThan(0.3);
+    expect(Math.abs(mb.silentSec - ma.silentSec - wide.joins * extra), detail).toBeLessThan(0.3);
+    expect(Math.abs(mb.longestPauseSec - ma.longestPauseSec - extra), detail).toBeLessThan(0.3);
+    // Join by join: the pause around each one is 2 s longer, and starts where it started.
+    const joinPauses = (speech: typeof a.speech, durationSec: number) =>
+      silencesBetween(speech, durationSec)
+        .filter((p) => p.start > 0.1 && p.end < durationSec - 0.1)
+        .sort((x, y) => y.end - y.start - (x.end - x.start))
+        .slice(0, wide.joins)
+        .sort((x, y) => x.start - y.start);
+    const pa = joinPauses(a.speech, a.decodedSec);
+    const pb = joinPauses(b.speech, b.decodedSec);
+    pa.forEach((p, i) => {
+      const q = pb[i]!;
+      expect(Math.abs(q.end - q.start - (p.end - p.start) - extra), detail).toBeLessThan(0.3);
+      expect(Math.abs(q.start - (p.start + i * extra)), detail).toBeLessThan(0.3);
+    });
   });
 
   it("hears no speech in digital silence or in quiet room tone", async () => {
