@@ -23,7 +23,9 @@ describe("leftovers of an interrupted prepare", () => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), "murmur-leftovers-test-"));
     const bin = await resolveTool("ffmpeg");
     // What a SIGKILLed app leaves: an ffmpeg still encoding (detached, like an orphan), its pid file, its folder.
-    const orphan = spawn(bin, ["-nostdin", "-v", "error", "-f", "lavfi", "-i", "anullsrc", "-t", "600", "-f", "null", "-"], {
+    // -re: in real time. Without it ten minutes of generated silence take a fraction of a second, and
+    // the "orphan" could end on its own between the check below and the reap (seen under load).
+    const orphan = spawn(bin, ["-nostdin", "-v", "error", "-re", "-f", "lavfi", "-i", "anullsrc", "-t", "600", "-f", "null", "-"], {
       detached: true,
       stdio: "ignore",
     });
