@@ -378,10 +378,7 @@ export async function reportChunkProgress(
   toProgress: (secondsDone: number, cutShare: number) => number,
 ): Promise<boolean> {
   return db.transaction(async (tx) => {
-    const [owned] = await tx
-      .select({ id: sessions.id, total: sessions.chunksTotal })
-      .from(sessions)
-      .where(and(eq(sessions.id, sessionId), eq(sessions.generation, generation), eq(sessions.status, "processing")));
+    const owned = await processingRun(tx, sessionId, generation);
     if (!owned) return false;
     await tx
       .update(chunks)
@@ -390,6 +387,17 @@ export async function reportChunkProgress(
     await writePartsProgress(tx, sessionId, owned.total, toProgress);
     return true;
   });
+}
+
+type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
+
+/** The session, when this generation's run still holds it: what every part write is fenced by. */
+async function processingRun(tx: Transaction, sessionId: string, generation: number): Promise<{ total: number } | undefined> {
+  const [owned] = await tx
+    .select({ total: sessions.chunksTotal })
+    .from(sessions)
+    .where(and(eq(sessions.id, sessionId), eq(sessions.generation, generation), eq(sessions.status, "processing")));
+  return owned;
 }
 
 /**
@@ -405,10 +413,7 @@ export async function markChunkCut(
   toProgress: (secondsDone: number, cutShare: number) => number,
 ): Promise<boolean> {
   return db.transaction(async (tx) => {
-    const [owned] = await tx
-      .select({ id: sessions.id, total: sessions.chunksTotal })
-      .from(sessions)
-      .where(and(eq(sessions.id, sessionId), eq(sessions.generation, generation), eq(sessions.status, "processing")));
+    const owned = await processingRun(tx, sessionId, generation);
     if (!owned) return false;
     await tx.update(chunks).set({ sizeBytes }).where(and(eq(chunks.sessionId, sessionId), eq(chunks.index, index)));
     await writePartsProgress(tx, sessionId, owned.total, toProgress);
@@ -418,7 +423,7 @@ export async function markChunkCut(
 
 /** The bar from every part's state: seconds decoded, parts cut (size > 0), and the parts in flight named. */
 async function writePartsProgress(
-  tx: Parameters<Parameters<Database["transaction"]>[0]>[0],
+  tx: Transaction,
   sessionId: string,
   total: number,
   toProgress: (secondsDone: number, cutShare: number) => number,

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { buildLongRecording, type LongRecording } from "@/scripts/fixtures-lib";
 import { startFakeOpenAI, type AudioInfo, type FakeOpenAI, type FakeSegment } from "../support/fake-openai";
 import { type EngineStep, type Harness, stageOrder, startPipelineHarness, waitFor } from "../support/pipeline-harness";
-import { expectMonotonicCoverage } from "../support/assertions";
+import { expectMonotonicCoverage, maxOverlap } from "../support/assertions";
 
 const CHUNK_SECONDS = 60;
 
@@ -152,17 +152,3 @@ describe("parts cut in steps beside the transcription (remote provider, Opus par
     expect(await h.q.listChunks(h.db, row.id)).toEqual([]);
   }, 180_000);
 });
-
-/** Most steps whose [startedAt, endedAt] intervals overlap at one moment. */
-function maxOverlap(steps: Array<{ startedAt: string | null; endedAt: string | null }>): number {
-  const points: Array<[number, number]> = [];
-  for (const s of steps) {
-    if (!s.startedAt || !s.endedAt) continue;
-    points.push([Date.parse(s.startedAt), 1], [Date.parse(s.endedAt), -1]);
-  }
-  points.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  let cur = 0;
-  let max = 0;
-  for (const [, d] of points) max = Math.max(max, (cur += d));
-  return max;
-}

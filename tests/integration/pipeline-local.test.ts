@@ -8,7 +8,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildLongRecording, ensureFixtures, type Fixtures, type LongRecording } from "@/scripts/fixtures-lib";
 import { type Harness, listFiles, sleep, stageOrder, startPipelineHarness, waitFor } from "../support/pipeline-harness";
-import { expectMonotonicCoverage } from "../support/assertions";
+import { expectMonotonicCoverage, maxOverlap } from "../support/assertions";
 
 const CHUNK_SECONDS = 120;
 const MODEL_DIR = path.resolve(import.meta.dirname, "..", "..", ".data", "models", "moonshine-tiny");
@@ -232,17 +232,3 @@ describe("pipeline with the local engine and local providers", () => {
     expect(log.at(-1)?.message).toMatch(/audio was deleted/);
   }, 60_000);
 });
-
-/** Most steps whose [startedAt, endedAt] intervals overlap at one moment. */
-function maxOverlap(steps: Array<{ startedAt: string | null; endedAt: string | null }>): number {
-  const points: Array<[number, number]> = [];
-  for (const s of steps) {
-    if (!s.startedAt || !s.endedAt) continue;
-    points.push([Date.parse(s.startedAt), 1], [Date.parse(s.endedAt), -1]);
-  }
-  points.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  let cur = 0;
-  let max = 0;
-  for (const [, d] of points) max = Math.max(max, (cur += d));
-  return max;
-}

@@ -20,3 +20,17 @@ export function expectMonotonicCoverage(segs: readonly { start: number; end: num
   expect(segs.at(-1)!.end).toBeGreaterThan(durationSec - 10);
   expect(segs.at(-1)!.end).toBeLessThanOrEqual(durationSec + 0.01);
 }
+
+/** Most steps whose [startedAt, endedAt] intervals overlap at one moment. */
+export function maxOverlap(steps: Array<{ startedAt: string | null; endedAt: string | null }>): number {
+  const points: Array<[number, number]> = [];
+  for (const s of steps) {
+    if (!s.startedAt || !s.endedAt) continue;
+    points.push([Date.parse(s.startedAt), 1], [Date.parse(s.endedAt), -1]);
+  }
+  points.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let cur = 0;
+  let max = 0;
+  for (const [, d] of points) max = Math.max(max, (cur += d));
+  return max;
+}
