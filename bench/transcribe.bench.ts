@@ -223,8 +223,8 @@ export async function runTranscribe(opts: { quick: boolean }): Promise<Transcrib
     prepareRatio: round(before.wallSeconds / now.wallSeconds, 2),
     load: { atStart, atEnd: os.loadavg().map((x) => round(x, 1)) },
     settings:
-      "local transcriber: createLocalTranscriber() defaults (lib/providers.ts passes no options): decode concurrency 1 per process, " +
-      `numThreads min(4, cores) = ${Math.min(4, os.availableParallelism())}; PROCESSING_CONCURRENCY default 5`,
+      "local transcriber: createLocalTranscriber() defaults (lib/providers.ts passes no options): one 1-thread decode per core, " +
+      `at most 3 (${Math.min(3, os.availableParallelism())} here); PROCESSING_CONCURRENCY default 5`,
   };
 }
 
