@@ -63,10 +63,10 @@ async function exists(p: string): Promise<boolean> {
   }
 }
 
-/** Builds `name` once: the builder writes to a temporary path that keeps the extension (ffmpeg needs it). */
 /** Builds in flight in this process, by final path: concurrent callers of one fixture share a build. */
 const building = new Map<string, Promise<string>>();
 
+/** Builds `name` once: the builder writes to a temporary path that keeps the extension (ffmpeg needs it). */
 async function make(name: string, build: (tmp: string) => Promise<void>): Promise<string> {
   const final = path.join(FIXTURES_DIR, name);
   if (await exists(final)) return final;
