@@ -38,7 +38,7 @@ export function appOrigins(
     if (LOOPBACK.has(u.hostname)) for (const name of LOOPBACK) out.add(`${u.protocol}//${name}${u.port ? `:${u.port}` : ""}`);
   };
   if (c.APP_URL) add(new URL(c.APP_URL).origin);
-  for (const h of [c.VERCEL_URL, c.VERCEL_BRANCH_URL, c.VERCEL_PROJECT_PRODUCTION_URL]) if (h) out.add(`https://${h}`);
+  for (const h of vercelHosts(c)) out.add(`https://${h}`);
   const port = c.PORT ?? portOf(host);
   if (!c.APP_URL && !c.VERCEL_URL && port !== undefined && isLoopbackHost(host)) add(`http://localhost:${port}`);
   return out;
@@ -48,9 +48,15 @@ export function appOrigins(
  * Where the app may say it lives when APP_URL is not set (Better Auth's dynamic base URL): the
  * same hosts appOrigins trusts, so callbacks go back to the name the browser used.
  */
-export function appHosts(c: Pick<Config, "VERCEL_URL" | "VERCEL_BRANCH_URL" | "VERCEL_PROJECT_PRODUCTION_URL">): string[] {
-  const vercel = [c.VERCEL_URL, c.VERCEL_BRANCH_URL, c.VERCEL_PROJECT_PRODUCTION_URL].filter((h): h is string => Boolean(h));
-  return [...vercel, ...[...LOOPBACK].map((name) => `${name}:*`)];
+export function appHosts(c: VercelUrls): string[] {
+  return [...vercelHosts(c), ...[...LOOPBACK].map((name) => `${name}:*`)];
+}
+
+type VercelUrls = Pick<Config, "VERCEL_URL" | "VERCEL_BRANCH_URL" | "VERCEL_PROJECT_PRODUCTION_URL">;
+
+/** The deployment's own hostnames on Vercel (set by the platform), none elsewhere. */
+function vercelHosts(c: VercelUrls): string[] {
+  return [c.VERCEL_URL, c.VERCEL_BRANCH_URL, c.VERCEL_PROJECT_PRODUCTION_URL].filter((h): h is string => Boolean(h));
 }
 
 function portOf(host: string | null): number | undefined {
